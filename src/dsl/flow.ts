@@ -1,0 +1,101 @@
+import type { OperatorFunction } from 'rxjs';
+import { identity, seq, type Blueprint } from '../core/blueprint';
+import type { Materializer, MaterializerSettings } from '../core/materializer';
+import { fromOperator } from '../operators/flow/from-operator';
+import type { GraphStage } from '../stage/graph-stage';
+import type { FlowShape } from '../stage/shape';
+import { stageBlueprint } from '../stage/stage-blueprint';
+import { FlowOps, type FlowTag } from './flow-ops';
+import { Keep, type NotUsed } from './keep';
+import { RunnableGraph } from './runnable-graph';
+import { Sink } from './sink';
+import type { Source } from './source';
+
+/**
+ * A reusable, typed processing step with one input and one output. Immutable; compose with `via`, attach to a
+ * sink with `to`.
+ *
+ * @example
+ * const parse = Flow.create<string>().map(s => JSON.parse(s) as Row).filter(r => r.active).named('parse');
+ * await Source.from(lines).via(parse).runWith(Sink.seq());
+ */
+export class Flow<In, Out, Mat = NotUsed> extends FlowOps<Out, Mat, FlowTag<In>> {
+  /** @internal */
+  constructor(readonly blueprint: Blueprint) {
+    super();
+  }
+
+  protected andThen<T>(stage: Blueprint): Flow<In, T, Mat> {
+    return new Flow<In, T, Mat>(seq(this.blueprint, stage, Keep.left));
+  }
+  protected andThenMat<T, M2, M3>(stage: Blueprint, combine: (l: Mat, r: M2) => M3): Flow<In, T, M3> {
+    return new Flow<In, T, M3>(seq(this.blueprint, stage, combine));
+  }
+  protected withBlueprint(blueprint: Blueprint): Flow<In, Out, Mat> {
+    return new Flow<In, Out, Mat>(blueprint);
+  }
+
+  /** Appends `flow`, keeping this flow's materialized value. */
+  via<T>(flow: Flow<Out, T, unknown>): Flow<In, T, Mat> {
+    return this.andThen(flow.blueprint);
+  }
+
+  /** Appends `flow`, combining materialized values with `combine`. */
+  viaMat<T, M2, M3>(flow: Flow<Out, T, M2>, combine: (left: Mat, right: M2) => M3): Flow<In, T, M3> {
+    return this.andThenMat(flow.blueprint, combine);
+  }
+
+  /** Connects this flow to `sink`, giving a sink that keeps this flow's materialized value. */
+  to(sink: Sink<Out, unknown>): Sink<In, Mat> {
+    return new Sink<In, Mat>(seq(this.blueprint, sink.blueprint, Keep.left));
+  }
+
+  /** Connects this flow to `sink`, combining materialized values. */
+  toMat<M2, M3>(sink: Sink<Out, M2>, combine: (left: Mat, right: M2) => M3): Sink<In, M3> {
+    return new Sink<In, M3>(seq(this.blueprint, sink.blueprint, combine));
+  }
+
+  /** Transforms the materialized value. */
+  mapMaterializedValue<M2>(f: (mat: Mat) => M2): Flow<In, Out, M2> {
+    return new Flow<In, Out, M2>({ kind: 'mapMat', inner: this.blueprint, f });
+  }
+
+  /** Runs `source` through this flow into `sink`; returns both materialized values. */
+  runWith<M1, M2>(
+    source: Source<In, M1>,
+    sink: Sink<Out, M2>,
+    materializer?: Materializer | MaterializerSettings,
+  ): [M1, M2] {
+    const graph = new RunnableGraph<[M1, M2]>(
+      seq(seq(source.blueprint, this.blueprint, Keep.left), sink.blueprint, Keep.both),
+    );
+    return graph.run(materializer);
+  }
+
+  /**
+   * The identity flow, the starting point of a reusable chain.
+   * @example const double = Flow.create<number>().map(x => x * 2);
+   */
+  static create<T>(): Flow<T, T, NotUsed> {
+    return new Flow<T, T, NotUsed>(identity);
+  }
+
+  /**
+   * Runs a synchronous RxJS operator fused inside the stream (map, filter, scan, bufferCount, distinctUntilChanged,
+   * pairwise…). The operator must emit synchronously in response to its input: an operator that emits later or
+   * emits more than 1024 elements for one input fails the stream with a clear error (wrap time-based work in a
+   * Tributary operator instead, which is backpressured).
+   * @example Flow.fromOperator<number, number>(distinctUntilChanged())
+   */
+  static fromOperator<I, O>(operator: OperatorFunction<I, O>): Flow<I, O, NotUsed> {
+    return new Flow<I, O, NotUsed>(fromOperator(operator));
+  }
+
+  /**
+   * A flow from a custom stage with a `FlowShape` (the operator-author API).
+   * @example Flow.fromGraph(new TakeEven())
+   */
+  static fromGraph<I, O, M>(stage: GraphStage<FlowShape<I, O>, M>): Flow<I, O, M> {
+    return new Flow<I, O, M>(stageBlueprint(stage));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Tributary: bounded, backpressured Source → Flow → Sink streams on RxJS.
+ * @packageDocumentation
+ */
+export { Source } from './dsl/source';
+export { Flow } from './dsl/flow';
+export { Sink } from './dsl/sink';
+export { RunnableGraph } from './dsl/runnable-graph';
+export { Keep, type NotUsed } from './dsl/keep';
+export { FlowOps, type Repr, type SupervisionOptions } from './dsl/flow-ops';
+export { KillSwitches, type KillSwitch, type UniqueKillSwitch, type SharedKillSwitch } from './dsl/kill-switches';
+export { RestartSource, type RestartSettings } from './dsl/restart-source';
+
+export { Attributes, type AttributeValues, type LogLevel } from './core/attributes';
+export { Supervision, type Decider, type Directive } from './core/supervision';
+export {
+  OverflowStrategy,
+  BufferOverflowError,
+  type DroppingOverflowStrategy,
+} from './core/overflow-strategy';
+export { StageFailure, rootCause } from './core/stage-failure';
+export { NoSuchElementError, StreamLimitReachedError, StreamTimeoutError } from './core/errors';
+export { EmptyResultError } from './core/first-value';
+export { NoMoreElementsNeeded } from './core/protocol';
+export {
+  Materializer,
+  type MaterializerSettings,
+  type BufferStats,
+  type StageInfo,
+  type StageObserver,
+} from './core/materializer';
+export type { StageContext } from './core/blueprint';
+export { RingBuffer } from './core/ring-buffer';
+
+export { GraphStage, SimpleGraphStage, GraphStageLogic, StageProtocolError, type InHandler, type OutHandler } from './stage/graph-stage';
+export { Inlet, Outlet, SourceShape, FlowShape, SinkShape, type Shape } from './stage/shape';
+export { SubSinkInlet, SubSourceOutlet } from './stage/sub-stream';
+export { UnboundedOperatorError } from './operators/flow/from-operator';
+export { AlreadySubscribedError } from './operators/sink/to-observable';
+export type { BoundedSourceQueue, QueueOfferResult } from './operators/source/queue';
+export type { Cancellable } from './operators/source/tick';
+export type { ThrottleOptions } from './operators/flow/throttle';
+export type { DelayOptions } from './operators/flow/delay';
+export type { MergeOptions } from './operators/flow/merge';
+export type { LogOptions } from './operators/flow/log';
+export type { FromReadableOptions } from './operators/source/from-readable';
+export type { SourceInput } from './operators/source/from';

@@ -1,0 +1,108 @@
+import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { RingBuffer } from '../../core/ring-buffer';
+import { FusedStage } from '../../stage/fused-stage';
+
+/** Most elements a fused RxJS operator may emit without downstream demand before the stream fails. */
+const MAX_OUTBOX = 1024;
+
+/** The RxJS operator passed to `Flow.fromOperator` emitted when nothing asked for it (it is not synchronous). */
+export class UnboundedOperatorError extends Error {
+  override readonly name = 'UnboundedOperatorError';
+}
+
+class OperatorStage<In, Out> extends FusedStage<In, Out> {
+  override readonly passesDemand = false;
+  private input!: Subscriber<In>;
+  private subscription: Subscription | undefined;
+  private readonly outbox = new RingBuffer<Out>(MAX_OUTBOX);
+  private upstreamFinished = false;
+  private outputCompleted = false;
+  private finished = false;
+
+  constructor(ctx: StageContext, operator: OperatorFunction<In, Out>) {
+    super(ctx);
+    const source = new Observable<In>((subscriber) => {
+      this.input = subscriber;
+    });
+    ctx.onStart(() => {
+      this.subscription = operator(source).subscribe({
+        next: (x) => this.onOutput(x),
+        error: (e) => this.failStage(e),
+        complete: () => {
+          this.outputCompleted = true;
+          this.flush();
+        },
+      });
+    });
+  }
+
+  override hasDemand(): boolean {
+    return !this.closed && !this.outputCompleted && this.outbox.isEmpty && this.downstream.hasDemand();
+  }
+
+  onNext(element: In): void {
+    this.input.next(element);
+    this.flush();
+  }
+
+  override onDemand(): void {
+    this.flush();
+    if (this.outbox.isEmpty && !this.upstreamFinished && !this.closed) this.upstream.onDemand();
+  }
+
+  override cancel(cause?: unknown): void {
+    this.subscription?.unsubscribe();
+    super.cancel(cause);
+  }
+
+  protected override onUpstreamFinish(): void {
+    this.upstreamFinished = true;
+    this.input.complete();
+    this.outputCompleted = true;
+    this.flush();
+  }
+
+  protected override onUpstreamFailure(error: unknown): void {
+    this.subscription?.unsubscribe();
+    super.onUpstreamFailure(error);
+  }
+
+  private onOutput(x: Out): void {
+    if (this.outbox.isEmpty && this.downstream.hasDemand()) {
+      this.downstream.onNext(x);
+      return;
+    }
+    if (this.outbox.isFull) {
+      this.failStage(
+        new UnboundedOperatorError(
+          `Flow.fromOperator: the operator emitted more than ${MAX_OUTBOX} elements without demand; only synchronous operators can be fused`,
+        ),
+      );
+      return;
+    }
+    this.outbox.push(x);
+  }
+
+  private flush(): void {
+    while (!this.outbox.isEmpty && this.downstream.hasDemand()) this.downstream.onNext(this.outbox.shift());
+    if (this.outputCompleted && this.outbox.isEmpty && !this.finished) {
+      this.finished = true;
+      this.closed = true;
+      this.upstream.cancel();
+      this.downstream.onComplete();
+      this.ctx.stopped();
+    }
+  }
+}
+
+/** @internal `Flow.fromOperator(op)`. */
+export function fromOperator<In, Out>(operator: OperatorFunction<In, Out>): Blueprint {
+  if (typeof operator !== 'function') {
+    throw new TypeError(`Flow.fromOperator: expected an RxJS operator function, got ${typeof operator}`);
+  }
+  return atom('fromOperator', (ctx) => {
+    const stage = new OperatorStage<In, Out>(ctx, operator);
+    return { in: stage, out: stage, mat: undefined };
+  });
+}

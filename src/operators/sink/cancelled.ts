@@ -1,0 +1,4 @@
+import type { Blueprint } from '../../core/blueprint';
+export function cancelledSink(): Blueprint {
+  throw new Error('pending: cancelled');
+}

@@ -1,0 +1,100 @@
+import type { StageContext } from '../core/blueprint';
+import { demandOwner, type Downstream, type OutPort } from '../core/protocol';
+
+/**
+ * Base of fast synchronous sources (arrays, iterables, ranges): while downstream has demand, `produce` is called
+ * and its element pushed, in a plain loop. The loop yields to the event loop every `syncLimit` elements so timers
+ * and I/O stay live. Cancellation calls `onCancel` once.
+ */
+export abstract class FusedSource<T> implements OutPort<T> {
+  downstream!: Downstream<T>;
+  private owner!: Downstream<unknown>;
+  private started = false;
+  private draining = false;
+  private yieldPending = false;
+  /** True once completed, failed or cancelled. */
+  protected done = false;
+
+  constructor(protected readonly ctx: StageContext) {
+    ctx.onStart(() => this.start());
+  }
+
+  attachDownstream(downstream: Downstream<T>): void {
+    this.downstream = downstream;
+  }
+
+  /**
+   * Pushes the next element with `emit(x)`, or calls `complete()`/`fail(e)`. Called only when downstream has
+   * demand; must emit at most one element per call.
+   */
+  protected abstract produce(): void;
+
+  /** Releases resources after cancellation, completion or failure (called once). */
+  protected onStop(): void {}
+
+  onDemand(): void {
+    if (this.started && !this.draining && !this.yieldPending && !this.done) this.drain();
+  }
+
+  cancel(): void {
+    if (this.done) return;
+    this.stop();
+  }
+
+  protected emit(element: T): void {
+    this.downstream.onNext(element);
+  }
+
+  protected complete(): void {
+    if (this.done) return;
+    this.stop();
+    this.downstream.onComplete();
+  }
+
+  protected fail(error: unknown): void {
+    if (this.done) return;
+    this.stop();
+    this.downstream.onError(this.ctx.failure(error));
+  }
+
+  private start(): void {
+    this.started = true;
+    this.owner = demandOwner(this.downstream);
+    this.drain();
+  }
+
+  private stop(): void {
+    this.done = true;
+    try {
+      this.onStop();
+    } finally {
+      this.ctx.stopped();
+    }
+  }
+
+  private drain(): void {
+    this.draining = true;
+    const owner = this.owner;
+    const limit = this.ctx.materializer.syncLimit;
+    let n = 0;
+    try {
+      while (!this.done && owner.hasDemand()) {
+        if (n++ === limit) {
+          this.yieldPending = true;
+          this.ctx.materializer.yieldTo(() => {
+            this.yieldPending = false;
+            this.onDemand();
+          });
+          break;
+        }
+        try {
+          this.produce();
+        } catch (e) {
+          this.fail(e);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
