@@ -19,7 +19,7 @@ export {
   type DroppingOverflowStrategy,
 } from './core/overflow-strategy';
 export { StageFailure, rootCause } from './core/stage-failure';
-export { NoSuchElementError, StreamLimitReachedError, StreamTimeoutError } from './core/errors';
+export { NoSuchElementError, RateExceededError, StreamLimitReachedError, StreamTimeoutError } from './core/errors';
 export { EmptyResultError } from './core/first-value';
 export { NoMoreElementsNeeded } from './core/protocol';
 export {
@@ -37,10 +37,12 @@ export { Inlet, Outlet, SourceShape, FlowShape, SinkShape, type Shape } from './
 export { SubSinkInlet, SubSourceOutlet } from './stage/sub-stream';
 export { UnboundedOperatorError } from './operators/flow/from-operator';
 export { AlreadySubscribedError } from './operators/sink/to-observable';
-export type { BoundedSourceQueue, QueueOfferResult } from './operators/source/queue';
+export { QueueClosedError, type BoundedSourceQueue, type QueueOfferResult, type QueueClosedReason } from './operators/source/queue';
+export { NeverMaterializedError } from './operators/source/lazy';
+export type { FromObservableOptions } from './operators/source/from-observable';
 export type { Cancellable } from './operators/source/tick';
 export type { ThrottleOptions } from './operators/flow/throttle';
-export type { DelayOptions } from './operators/flow/delay';
+export type { DelayOptions, DelayOverflowStrategy } from './operators/flow/delay';
 export type { MergeOptions } from './operators/flow/merge';
 export type { LogOptions } from './operators/flow/log';
 export type { FromReadableOptions } from './operators/source/from-readable';

@@ -40,7 +40,9 @@ export type Blueprint =
   | { readonly kind: 'identity' }
   | { readonly kind: 'seq'; readonly left: Blueprint; readonly right: Blueprint; readonly combine: (l: any, r: any) => unknown }
   | { readonly kind: 'mapMat'; readonly inner: Blueprint; readonly f: (m: any) => unknown }
-  | { readonly kind: 'attrs'; readonly inner: Blueprint; readonly attributes: Attributes };
+  | { readonly kind: 'attrs'; readonly inner: Blueprint; readonly attributes: Attributes }
+  /** Created anew by `make()` each time it is materialized, and materialized in place (`Source.defer`). */
+  | { readonly kind: 'deferred'; readonly make: () => Blueprint };
 
 /** An atomic stage blueprint. */
 export function atom(name: string, build: (ctx: StageContext) => Built): Blueprint {
@@ -88,6 +90,8 @@ class Run {
         const built = bp.build(this.context(bp.name, inherited, names));
         return { in: built.in, out: built.out, identity: false, mat: built.mat };
       }
+      case 'deferred':
+        return this.build(bp.make(), inherited, names);
       case 'mapMat': {
         const inner = this.build(bp.inner, inherited, names);
         return { ...inner, mat: bp.f(inner.mat) };

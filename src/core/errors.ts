@@ -15,3 +15,8 @@ export class StreamLimitReachedError extends Error {
 export class StreamTimeoutError extends Error {
   override readonly name = 'StreamTimeoutError';
 }
+
+/** `throttle` in `enforcing` mode received an element before the token bucket had the tokens for it. */
+export class RateExceededError extends Error {
+  override readonly name = 'RateExceededError';
+}

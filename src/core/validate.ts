@@ -26,3 +26,10 @@ export function requireFunction(op: string, field: string, value: unknown): void
     throw new TypeError(`${op}: ${field} must be a function, got ${value === null ? 'null' : typeof value}`);
   }
 }
+
+export function requirePositiveDuration(op: string, field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${op}: ${field} must be a finite, positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}

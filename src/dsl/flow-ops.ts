@@ -143,7 +143,8 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Maps and filters in one step: elements for which `f` returns `undefined` are dropped.
-   * - Emits when: `f` returned a value. Completes when: upstream completes. Fails when: `f` throws.
+   * - Emits when: `f` returned a value. Backpressures when: `f` returned a value and downstream backpressures.
+   * - Completes when: upstream completes. Fails when: `f` throws (supervision: resume/restart drop the element).
    * @example Source.from(['1', 'x', '3']).collect(s => (/^\d+$/.test(s) ? Number(s) : undefined)) // 1, 3
    */
   collect<T>(f: (element: Out) => T | undefined, options?: SupervisionOptions): Repr<Tag, T, Mat> {
@@ -154,7 +155,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
    * Turns each element into zero or more elements, emitted in order.
    * - Emits when: the current iterable has a next element and downstream pulls.
    * - Backpressures when: downstream backpressures, or the current iterable is not exhausted.
-   * - Completes when: upstream completes and the last iterable is exhausted. Fails when: `f` or the iterator throws.
+   * - Completes when: upstream completes and the last iterable is exhausted. Fails when: `f` or the iterator
+   *   throws (supervision: resume/restart drop the rest of that iterable). Upstream failure fails at once.
+   * The iterable is read lazily, one element ahead of demand; on cancellation or failure its iterator is closed.
    * @example Source.from(['a b', 'c']).mapConcat(s => s.split(' ')) // 'a', 'b', 'c'
    */
   mapConcat<T>(f: (element: Out) => Iterable<T>, options?: SupervisionOptions): Repr<Tag, T, Mat> {
@@ -163,8 +166,10 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Emits `zero`, then each new accumulated value.
-   * - Emits when: first pull (the seed), then each time `f` returned. Completes when: upstream completes.
-   * - Fails when: `f` throws (restart resets the accumulator to `zero`).
+   * - Emits when: first pull (the seed), then each time `f` returned. Backpressures when: downstream backpressures.
+   * - Completes when: upstream completes (after the seed, if it was not pulled yet).
+   * - Fails when: `f` throws (supervision: resume drops the element; restart emits `zero` again and accumulates
+   *   from it, as Akka does).
    * @example Source.from([1, 2, 3]).scan(0, (acc, x) => acc + x) // 0, 1, 3, 6
    */
   scan<S>(zero: S, f: (acc: S, element: Out) => S, options?: SupervisionOptions): Repr<Tag, S, Mat> {
@@ -190,10 +195,13 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Maps with a state: `f(state, x)` returns the next state and the element to emit; on completion
-   * `onComplete(state)` may return one last element.
-   * - Emits when: `f` returned. Completes when: upstream completes (after the optional last element).
-   * - Fails when: `create`, `f` or `onComplete` throws (restart re-creates the state).
+   * Maps with a state: `create()` runs at materialization, `f(state, x)` returns the next state and the element
+   * to emit (`undefined`: nothing is emitted). `onComplete(state)` runs once, on the first of upstream completion,
+   * failure or downstream cancellation; only after completion is its element (if not `undefined`) emitted.
+   * - Emits when: `f` returned an element. Backpressures when: downstream backpressures.
+   * - Completes when: upstream completes (after the optional last element).
+   * - Fails when: `create`, `f` or `onComplete` throws (supervision: resume drops the element; restart calls
+   *   `onComplete` on the old state, dropping its element, and re-creates the state).
    * @example Source.from([1, 1, 2]).statefulMap(() => undefined as number | undefined, (prev, x) => [x, x === prev], () => undefined)
    * // false, true, false
    */
@@ -217,8 +225,10 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Sliding windows of `size`, advancing by `step`.
-   * - Emits when: a window is full, or upstream completed with a partial window not yet emitted.
+   * Sliding windows of `size`, advancing by `step` (with `step > size`, elements between windows are skipped).
+   * - Emits when: a window is full, or upstream completed with a shorter last window holding elements no earlier
+   *   window had. Backpressures when: downstream backpressures.
+   * - Completes when: upstream completes and the last window was emitted.
    * @example Source.range(1, 4).sliding(2) // [1, 2], [2, 3], [3, 4]
    */
   sliding(size: number, step = 1): Repr<Tag, Out[], Mat> {
@@ -236,7 +246,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Passes on elements while `predicate` holds; with `inclusive`, also the first element that fails it.
-   * - Completes when: the predicate fails or upstream completes. Fails when: `predicate` throws.
+   * - Emits when: the predicate holds (or, with `inclusive`, for the first one that fails it).
+   * - Backpressures when: downstream backpressures.
+   * - Completes when: the predicate fails (upstream is cancelled) or upstream completes. Fails when: `predicate` throws.
    * @example Source.range(1, 10).takeWhile(x => x < 3) // 1, 2
    */
   takeWhile(predicate: (element: Out) => boolean, inclusive = false): Repr<Tag, Out, Mat> {
@@ -245,6 +257,8 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Skips the first `n` elements.
+   * - Emits when: `n` elements were skipped and an element arrives. Backpressures when: `n` elements were skipped
+   *   and downstream backpressures. Completes when: upstream completes.
    * @example Source.range(1, 5).drop(3) // 4, 5
    */
   drop(n: number): Repr<Tag, Out, Mat> {
@@ -252,7 +266,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Skips elements while `predicate` holds, then passes everything on.
+   * Skips elements while `predicate` holds, then passes everything on (the predicate is not called again).
+   * - Emits when: the predicate failed once. Backpressures when: the predicate failed once and downstream
+   *   backpressures. Completes when: upstream completes. Fails when: `predicate` throws.
    * @example Source.from([1, 2, 5, 1]).dropWhile(x => x < 3) // 5, 1
    */
   dropWhile(predicate: (element: Out) => boolean): Repr<Tag, Out, Mat> {
@@ -261,6 +277,8 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Fails with `StreamLimitReachedError` if more than `max` elements arrive (a guard, not a truncation).
+   * - Emits when: an element arrives and fewer than `max` passed before. Backpressures when: downstream
+   *   backpressures. Completes when: upstream completes. Fails when: element `max + 1` arrives (upstream is cancelled).
    * @example Source.from(rows).limit(10_000)
    */
   limit(max: number): Repr<Tag, Out, Mat> {
@@ -269,6 +287,7 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Pairs each element with its 0-based index.
+   * - Emits when: an element arrives. Backpressures when: downstream backpressures. Completes when: upstream completes.
    * @example Source.from(['a', 'b']).zipWithIndex() // ['a', 0], ['b', 1]
    */
   zipWithIndex(): Repr<Tag, [Out, number], Mat> {
@@ -276,8 +295,11 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Inserts `inject` between elements, optionally with `start` first and `end` last.
+   * Inserts `inject` between elements, optionally with `start` first and `end` last (an empty stream emits
+   * just `start` and `end`).
    * - Emits when: an element or an injected element is ready and downstream pulls.
+   * - Backpressures when: downstream backpressures (upstream is pulled only once the waiting element is out).
+   * - Completes when: upstream completes and `end` (if any) was emitted.
    * @example Source.from(['a', 'b']).intersperse(',', '[', ']') // '[', 'a', ',', 'b', ']'
    */
   intersperse(inject: Out, start?: Out, end?: Out): Repr<Tag, Out, Mat> {
@@ -285,8 +307,12 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Logs elements, completion and failure under `name` (levels set by `Attributes.logLevels`).
-   * @example Source.from(rows).log('rows', r => r.id)
+   * Logs elements (`extract(x)` if given), completion, downstream cancellation and failure under `name`, as
+   * `[name] Element: …`. Levels come from `Attributes.logLevels` (defaults: element `debug`, finish `info`,
+   * failure `error`; `off` disables); lines go to `options.logger` (default `console`).
+   * - Emits when: an element arrives. Backpressures when: downstream backpressures.
+   * - Completes when: upstream completes. Fails when: upstream fails, or `extract`/the logger throws on an element.
+   * @example Source.from(rows).log('rows', r => r.id).withAttributes(Attributes.logLevels({ onElement: 'info' }))
    */
   log(name: string, extract?: (element: Out) => unknown, options?: LogOptions): Repr<Tag, Out, Mat> {
     return this.andThen(log(name, extract, options));
@@ -320,9 +346,13 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Like `mapAsync` but only elements with the same key are serialized: at most one call per key is in flight,
-   * up to `parallelism` calls in all; results are emitted in input order.
+   * Like `mapAsync` but only elements with the same key are serialized: at most one call per key is in flight
+   * (the next element of a key starts when the previous call settled), up to `parallelism` calls in all; results
+   * are emitted in input order. `parallelism` bounds waiting, running and finished elements together.
+   * - Emits when: the oldest element's call has resolved and downstream pulls.
    * - Backpressures when: `parallelism` elements are buffered or in flight.
+   * - Completes when: upstream completes and all results were emitted.
+   * - Fails when: `partition` or `f` throws or a call rejects (supervision: resume and restart drop the element).
    * @example Source.from(changes).mapAsyncPartitioned(8, c => c.key, c => publish(c))
    */
   mapAsyncPartitioned<T, K>(
@@ -337,9 +367,12 @@ export abstract class FlowOps<Out, Mat, Tag> {
   // ---- time -----------------------------------------------------------------------------------------------
 
   /**
-   * Groups elements into arrays of at most `n`, emitting a group at least every `ms` if it is non-empty.
-   * - Emits when: the group has `n` elements or the interval elapsed with a non-empty group.
-   * - Backpressures when: a full group waits for downstream.
+   * Groups elements into arrays of at most `n`, emitting a group at least every `ms` if it is non-empty (the
+   * window restarts whenever a group is emitted). Holds at most `n + 1` elements.
+   * - Emits when: the group has `n` elements, or the window elapsed with a non-empty group (if downstream is not
+   *   pulling then, the group keeps filling up to `n` and is emitted on the next pull).
+   * - Backpressures when: a full group, plus the one element after it, waits for downstream.
+   * - Completes when: upstream completes (after emitting the last group). Fails when: upstream fails.
    * @example Source.from(events).groupedWithin(500, 1_000)
    */
   groupedWithin(n: number, ms: number): Repr<Tag, Out[], Mat> {
@@ -349,6 +382,11 @@ export abstract class FlowOps<Out, Mat, Tag> {
   /**
    * Like `groupedWithin`, also closing a group before its total weight would exceed `maxWeight`
    * (an element heavier than `maxWeight` forms a group of its own).
+   * - Emits when: the group has `n` elements or weighs `maxWeight`, the next element does not fit, or the window
+   *   elapsed with a non-empty group.
+   * - Backpressures when: a full group, plus the element that did not fit, waits for downstream.
+   * - Completes when: upstream completes (after the last groups). Fails when: upstream fails, or `weight` throws
+   *   or returns a negative number.
    * @example Source.from(msgs).groupedWeightedWithin(256 * 1024, m => m.bytes, 1_000, 50)
    */
   groupedWeightedWithin(maxWeight: number, weight: (element: Out) => number, n: number, ms: number): Repr<Tag, Out[], Mat> {
@@ -356,19 +394,27 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Limits the rate with a token bucket: `cost` tokens per `perMs`, bucket size `burst` (default `cost`).
-   * In `shaping` mode (default) elements wait; in `enforcing` mode an element without tokens fails the stream.
-   * - Backpressures when: no tokens are left (shaping).
-   * @example Source.from(requests).throttle(100, 1_000) // at most 100 per second
+   * Limits the rate with a token bucket: `cost` tokens arrive per `perMs`; an element costs `costOf(element)`
+   * (default 1). The bucket starts full and holds `burst` tokens (default, as in Akka: the tokens of 100 ms, at
+   * least 1). In `shaping` mode (default) an element waits until its tokens arrived; in `enforcing` mode an
+   * element without tokens fails the stream with `RateExceededError`.
+   * - Emits when: downstream pulls and the element's tokens are available.
+   * - Backpressures when: downstream does, or an element waits for tokens (shaping).
+   * - Completes when: upstream completes (after a waiting element). Fails when: upstream fails, `costOf` throws,
+   *   or (enforcing) the rate is exceeded.
+   * @example Source.from(requests).throttle(100, 1_000) // at most 100 per second, bursts of 10
    */
   throttle(cost: number, perMs: number, options?: ThrottleOptions<Out>): Repr<Tag, Out, Mat> {
     return this.andThen(throttle(cost, perMs, options));
   }
 
   /**
-   * Delays each element by `ms`, holding at most `bufferSize` (default 16) elements.
-   * - Emits when: an element's delay has elapsed and downstream pulls.
-   * - Backpressures when: the buffer is full (or per `overflow`).
+   * Delays each element by `ms` from its arrival, holding at most `bufferSize` (default 16) elements.
+   * - Emits when: an element's delay has elapsed and downstream pulls (`emitEarly`: also when the buffer is full
+   *   and a new element arrives).
+   * - Backpressures when: the buffer is full (`backpressure`, the default; `emitEarly` while downstream is not
+   *   pulling). Other `overflow` strategies drop elements or fail with `BufferOverflowError`.
+   * - Completes when: upstream completed and all buffered elements were emitted. Fails when: upstream fails.
    * @example Source.from(retries).delay(1_000)
    */
   delay(ms: number, options?: DelayOptions): Repr<Tag, Out, Mat> {
@@ -376,7 +422,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Delays the first element by `ms`; later elements pass undelayed.
+   * Delays the first element by `ms`: upstream is not pulled until `ms` after start; later elements pass undelayed.
+   * - Emits when: upstream emits, after the initial delay. Backpressures when: the delay runs, or downstream does.
+   * - Completes when: upstream completes. Fails when: upstream fails.
    * @example Source.from(xs).initialDelay(500)
    */
   initialDelay(ms: number): Repr<Tag, Out, Mat> {
@@ -384,7 +432,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Passes elements on for `ms`, then completes and cancels upstream.
+   * Passes elements on for `ms` after start, then completes and cancels upstream.
+   * - Emits when: upstream emits within the time. Backpressures when: downstream does.
+   * - Completes when: `ms` elapsed or upstream completes. Fails when: upstream fails.
    * @example Source.tick(0, 100, 'x').takeWithin(1_000)
    */
   takeWithin(ms: number): Repr<Tag, Out, Mat> {
@@ -392,7 +442,10 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Fails with `TimeoutError` if no element passes for `ms`.
+   * Fails with `StreamTimeoutError` if no element passes for `ms` (from start, then from the last element), also
+   * when downstream is the slow side.
+   * - Emits when: upstream emits. Backpressures when: downstream does.
+   * - Completes when: upstream completes. Fails when: upstream fails, or `ms` pass without an element.
    * @example cdcSource.idleTimeout(60_000)
    */
   idleTimeout(ms: number): Repr<Tag, Out, Mat> {
@@ -400,7 +453,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Fails with `TimeoutError` if the first element has not passed within `ms` of start.
+   * Fails with `StreamTimeoutError` if the first element has not passed within `ms` of start.
+   * - Emits when: upstream emits. Backpressures when: downstream does.
+   * - Completes when: upstream completes. Fails when: upstream fails, or no element passed within `ms`.
    * @example source.initialTimeout(5_000)
    */
   initialTimeout(ms: number): Repr<Tag, Out, Mat> {
@@ -408,7 +463,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Fails with `TimeoutError` if the stream has not completed within `ms` of start.
+   * Fails with `StreamTimeoutError` if the stream has not completed within `ms` of start.
+   * - Emits when: upstream emits. Backpressures when: downstream does.
+   * - Completes when: upstream completes. Fails when: upstream fails, or `ms` elapsed first.
    * @example snapshot.completionTimeout(3_600_000)
    */
   completionTimeout(ms: number): Repr<Tag, Out, Mat> {
@@ -416,7 +473,12 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Injects `inject()` whenever no element passed downstream for `ms` (e.g. heartbeats).
+   * Injects `inject()` whenever nothing was pushed downstream for `ms` and downstream is pulling (e.g.
+   * heartbeats); if downstream only pulls after the deadline, the injection happens on that pull. Upstream is
+   * pulled ahead: one element may wait in the stage.
+   * - Emits when: upstream emits, or the idle deadline passed and downstream pulls.
+   * - Backpressures when: an upstream element waits for downstream.
+   * - Completes when: upstream completes (after a waiting element). Fails when: upstream fails or `inject` throws.
    * @example changes.keepAlive(10_000, () => ({ kind: 'heartbeat' }))
    */
   keepAlive(ms: number, inject: () => Out): Repr<Tag, Out, Mat> {
@@ -436,6 +498,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * When downstream is slower, merges waiting elements with `aggregate` instead of backpressuring.
+   * - Emits when: downstream pulls and an aggregate is waiting. Backpressures when: never.
+   * - Completes when: upstream completes (after the last aggregate). Fails when: upstream fails or `aggregate`
+   *   throws.
    * @example offsets.conflate((a, b) => (b > a ? b : a)) // only the latest offset matters
    */
   conflate(aggregate: (acc: Out, element: Out) => Out): Repr<Tag, Out, Mat> {
@@ -444,6 +509,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Like `conflate` with a seed function turning the first waiting element into the aggregate.
+   * - Emits when: downstream pulls and an aggregate is waiting. Backpressures when: never.
+   * - Completes when: upstream completes (after the last aggregate). Fails when: upstream fails, or `seed` or
+   *   `aggregate` throws.
    * @example xs.conflateWithSeed(x => [x], (acc, x) => [...acc, x])
    */
   conflateWithSeed<S>(seed: (element: Out) => S, aggregate: (acc: S, element: Out) => S): Repr<Tag, S, Mat> {
@@ -451,7 +519,12 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Like `conflateWithSeed`, but backpressures once `max` elements are aggregated.
+   * Like `conflateWithSeed`, but backpressures once `max` elements are aggregated (the next element waits and
+   * seeds the next batch, so at most `max + 1` elements are held).
+   * - Emits when: downstream pulls and a batch is waiting. Backpressures when: a full batch and one more element
+   *   wait for downstream.
+   * - Completes when: upstream completes (after the last batches). Fails when: upstream fails, or `seed` or
+   *   `aggregate` throws.
    * @example rows.batch(500, r => [r], (acc, r) => { acc.push(r); return acc; })
    */
   batch<S>(max: number, seed: (element: Out) => S, aggregate: (acc: S, element: Out) => S): Repr<Tag, S, Mat> {
@@ -470,8 +543,11 @@ export abstract class FlowOps<Out, Mat, Tag> {
   // ---- composition ----------------------------------------------------------------------------------------
 
   /**
-   * Maps each element to a source and emits its elements, one source after another.
+   * Maps each element to a source and emits its elements, one source after another (the next element is pulled
+   * only when the current inner source completed). Each inner source is pulled one element at a time.
+   * - Emits when: the current inner source emits and downstream pulls. Backpressures when: downstream does.
    * - Completes when: upstream and the last inner source completed.
+   * - Fails when: upstream or an inner source fails, or `f` throws or returns something that is not a Source.
    * @example Source.from(tables).flatMapConcat(t => readTable(t))
    */
   flatMapConcat<T>(f: (element: Out) => Source<T, unknown>): Repr<Tag, T, Mat> {
@@ -479,7 +555,13 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Maps each element to a source and merges up to `breadth` of them at a time.
+   * Maps each element to a source and merges up to `breadth` of them at a time. Each inner source is pulled one
+   * element at a time, so at most `breadth` elements wait (exposed as `BufferStats`); inner sources with an
+   * element ready take turns.
+   * - Emits when: an inner source has an element and downstream pulls.
+   * - Backpressures when: downstream does; upstream is pulled only while fewer than `breadth` inner sources run.
+   * - Completes when: upstream and all inner sources completed.
+   * - Fails when: upstream or an inner source fails, or `f` throws or returns something that is not a Source.
    * @example Source.from(partitions).flatMapMerge(4, p => readPartition(p))
    */
   flatMapMerge<T>(breadth: number, f: (element: Out) => Source<T, unknown>): Repr<Tag, T, Mat> {
@@ -488,77 +570,101 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * Emits this stream's elements, then `other`'s (materialized eagerly, pulled only after this completes).
+   * - Emits when: the current input emits and downstream pulls. Backpressures when: downstream does.
+   * - Completes when: both completed, the second after the first. Fails when: either fails (even `other` early).
    * @example snapshot.concat(changeStream)
    */
   concat(other: Source<Out, unknown>): Repr<Tag, Out, Mat> {
-    return this.andThen(concat(other.blueprint));
+    return this.andThen(concat(other?.blueprint));
   }
 
   /**
-   * Emits `other`'s elements first, then this stream's.
+   * Emits `other`'s elements first, then this stream's (pulled only after `other` completed).
+   * - Completes when: both completed. Fails when: either fails.
    * @example body.prepend(Source.single(header))
    */
   prepend(other: Source<Out, unknown>): Repr<Tag, Out, Mat> {
-    return this.andThen(prepend(other.blueprint));
+    return this.andThen(prepend(other?.blueprint));
   }
 
   /**
-   * Emits `other`'s elements only if this stream completes without emitting anything.
+   * Emits `other`'s elements only if this stream completes without emitting anything. `other` is materialized
+   * eagerly and cancelled as soon as this stream emits its first element.
+   * - Completes when: this stream completed after emitting, or `other` completed.
+   * - Fails when: this stream fails, or `other` fails before it was cancelled.
    * @example cached.orElse(loadFromDb)
    */
   orElse(other: Source<Out, unknown>): Repr<Tag, Out, Mat> {
-    return this.andThen(orElse(other.blueprint));
+    return this.andThen(orElse(other?.blueprint));
   }
 
   /**
-   * Merges `other`'s elements with this stream's as they come (no ordering between the two).
-   * - Completes when: both completed (or either, with `eagerComplete`).
+   * Merges `other`'s elements with this stream's as they come (no ordering between the two); when both have an
+   * element ready they take turns.
+   * - Emits when: either input has an element and downstream pulls. Backpressures when: downstream does.
+   * - Completes when: both completed (or either, with `eagerComplete`: the other is cancelled).
+   * - Fails when: either fails.
    * @example tableA.merge(tableB)
    */
   merge(other: Source<Out, unknown>, options?: MergeOptions): Repr<Tag, Out, Mat> {
-    return this.andThen(merge(other.blueprint, options));
+    return this.andThen(merge(other?.blueprint, options));
   }
 
   /**
    * Pairs elements of this stream and `other` one to one.
-   * - Completes when: either completes.
+   * - Emits when: both inputs have an element and downstream pulls. Backpressures when: downstream does.
+   * - Completes when: either completes (after its last element was paired); the other is cancelled.
+   * - Fails when: either fails.
    * @example ids.zip(names) // [id, name]
    */
   zip<T>(other: Source<T, unknown>): Repr<Tag, [Out, T], Mat> {
-    return this.andThen(zipWith(other.blueprint, (a: Out, b: T): [Out, T] => [a, b]));
+    return this.andThen(zipWith(other?.blueprint, (a: Out, b: T): [Out, T] => [a, b]));
   }
 
   /**
-   * Combines elements of this stream and `other` one to one with `f`.
+   * Combines elements of this stream and `other` one to one with `f`; like `zip` otherwise.
+   * - Fails when: either input fails or `f` throws.
    * @example prices.zipWith(quantities, (p, q) => p * q)
    */
   zipWith<T, R>(other: Source<T, unknown>, f: (a: Out, b: T) => R): Repr<Tag, R, Mat> {
-    return this.andThen(zipWith(other.blueprint, f));
+    return this.andThen(zipWith(other?.blueprint, f));
   }
 
   /**
-   * Also sends every element to `sink`; the slower of the two sets the pace (no unbounded buffering).
-   * - Cancels when: downstream cancels (the side sink is completed); a side-sink failure fails the stream.
+   * Also sends every element to `sink`; the slower of the two sets the pace (at most one element is held).
+   * - Emits when: downstream pulls and the previous element reached the side sink. Backpressures when: either does.
+   * - Completes when: upstream completes (the side sink is completed too). Fails when: upstream or the side sink
+   *   fails (upstream's failure is passed to the side sink).
+   * - Cancels when: downstream cancels (the side sink is completed). A side sink that cancels without failing
+   *   (e.g. `Sink.head`) is dropped and the main stream goes on.
    * @example changes.alsoTo(Sink.forEach(c => audit(c)))
    */
   alsoTo(sink: Sink<Out, unknown>): Repr<Tag, Out, Mat> {
-    return this.andThen(tap(sink.blueprint, 'alsoTo'));
+    return this.andThen(tap(sink?.blueprint, 'alsoTo'));
   }
 
   /**
    * Sends elements for which `predicate` holds to `sink` instead of downstream (e.g. a dead-letter sink).
+   * - Emits when: an element does not match and downstream pulls.
+   * - Backpressures when: the output the current element goes to backpressures (at most one element is held).
+   * - Completes when: upstream completes (the side sink too). Fails when: upstream fails, `predicate` throws, or the
+   *   side sink fails.
+   * - Cancels when: downstream cancels, or the side sink cancels (Akka's eager cancel).
    * @example parsed.divertTo(deadLetters, r => !r.ok)
    */
   divertTo(sink: Sink<Out, unknown>, predicate: (element: Out) => boolean): Repr<Tag, Out, Mat> {
-    return this.andThen(divertTo(sink.blueprint, predicate));
+    return this.andThen(divertTo(sink?.blueprint, predicate));
   }
 
   /**
    * Sends elements to `sink` only when it has demand, dropping them for it otherwise; never slows the main stream.
+   * - Emits when: upstream emits. Backpressures when: downstream does (never because of the side sink).
+   * - Completes when: upstream completes (the side sink too). Fails when: upstream fails.
+   * - The side sink cancelling or failing does not affect the main stream.
    * @example changes.wireTap(Sink.forEach(c => metrics.count(c)))
    */
   wireTap(sink: Sink<Out, unknown>): Repr<Tag, Out, Mat> {
-    return this.andThen(tap(sink.blueprint, 'wireTap'));
+    return this.andThen(tap(sink?.blueprint, 'wireTap'));
   }
 
   // ---- errors and lifecycle -------------------------------------------------------------------------------
@@ -566,6 +672,9 @@ export abstract class FlowOps<Out, Mat, Tag> {
   /**
    * On upstream failure, emits `f(error)` and completes; if `f` returns `undefined` the failure passes on.
    * `f` gets the original error (unwrapped from `StageFailure`).
+   * - Emits when: an element arrives, or upstream failed and `f` returned an element and downstream pulls.
+   * - Backpressures when: downstream backpressures. Completes when: upstream completes, or after the recovered element.
+   * - Fails when: `f` returns `undefined` (the original failure) or throws (that error).
    * @example source.recover(e => (e instanceof ParseError ? { kind: 'end' } : undefined))
    */
   recover(f: (error: unknown) => Out | undefined): Repr<Tag, Out, Mat> {
@@ -573,8 +682,11 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * On upstream failure, switches to the source `f(error)` returns, up to `attempts` times (-1: unlimited);
-   * `undefined` lets the failure pass on.
+   * On upstream failure, switches to the source `f(error)` returns, up to `attempts` times (-1: unlimited); a
+   * failing recovery source counts as another attempt. `f` gets the original error; `undefined` (or no attempts
+   * left) lets the failure pass on unchanged.
+   * - Emits when: upstream (or the current recovery source) emits and downstream pulls.
+   * - Completes when: upstream or the recovery source completes. Fails when: see above, or `f` throws.
    * @example source.recoverWithRetries(3, () => fallbackSource)
    */
   recoverWithRetries(attempts: number, f: (error: unknown) => Source<Out, unknown> | undefined): Repr<Tag, Out, Mat> {
@@ -582,7 +694,10 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Transforms the error the stream fails with (the original error is passed, not the `StageFailure`).
+   * Transforms the error the stream fails with (the original error is passed, not the `StageFailure`); the
+   * stream then fails with `f`'s result as a failure of this stage. Returning `undefined` keeps the original failure;
+   * an error thrown by `f` becomes the failure.
+   * - Emits when: an element arrives. Backpressures when: downstream backpressures. Completes when: upstream completes.
    * @example source.mapError(e => new IngestError('read failed', { cause: e }))
    */
   mapError(f: (error: unknown) => unknown): Repr<Tag, Out, Mat> {
@@ -590,8 +705,11 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * Materializes a Promise that resolves when the stream completes or is cancelled here, and rejects when it fails.
-   * @example const [, done] = source.watchTermination().toMat(Sink.ignore(), Keep.left).run()
+   * Materializes a Promise that resolves when upstream completes or downstream cancels here, and rejects with the
+   * `StageFailure` when upstream fails or a downstream stage fails (cancelling with that failure). `combine` picks
+   * the materialized value (default `Keep.right`: the promise).
+   * - Emits when: an element arrives. Backpressures when: downstream backpressures. Completes when: upstream completes.
+   * @example const [queue, done] = Source.queue<Job>(100).watchTermination(Keep.both).to(Sink.forEach(run)).run()
    */
   watchTermination<M2 = Promise<void>>(
     combine: (mat: Mat, done: Promise<void>) => M2 = Keep.right as (mat: Mat, done: Promise<void>) => M2,

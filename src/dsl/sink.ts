@@ -46,8 +46,12 @@ export class Sink<In, Mat = NotUsed> {
   }
 
   /**
-   * Calls `f` for up to `parallelism` elements at once (Promise or ObservableInput); resolves after the last call.
-   * - Backpressures when: `parallelism` calls are in flight. Fails when: a call rejects.
+   * Calls `f` for up to `parallelism` elements at once (Promise or ObservableInput: its first value, or completion,
+   * ends the call); resolves after the last call. Reports `BufferStats` (`inFlight`).
+   * - Backpressures when: `parallelism` calls are in flight. Completes when: upstream completed and the last call
+   *   ended.
+   * - Fails when: a call throws, rejects or errors (rejects with a `StageFailure`, cancels upstream and
+   *   unsubscribes the calls still running), or upstream fails.
    * @example source.runWith(Sink.forEachAsync(4, row => db.insert(row)))
    */
   static forEachAsync<T>(parallelism: number, f: (element: T) => ObservableInput<unknown>): Sink<T, Promise<void>> {
@@ -109,13 +113,18 @@ export class Sink<In, Mat = NotUsed> {
     return new Sink<T, Promise<void>>(forEachSink<T>(() => {}, 'ignore'));
   }
 
-  /** Cancels upstream at once. @example Source.tick(0, 10, 1).to(Sink.cancelled()).run() */
+  /**
+   * Cancels upstream as soon as the stream starts, without ever demanding (cause: `NoMoreElementsNeeded`).
+   * @example Source.tick(0, 10, 1).to(Sink.cancelled()).run()
+   */
   static cancelled<T = unknown>(): Sink<T, NotUsed> {
     return new Sink<T, NotUsed>(cancelledSink());
   }
 
   /**
-   * Discards elements and calls `callback()` on completion or `callback(error)` on failure.
+   * Discards elements (always demanding) and calls `callback()` on completion or `callback(error)` on failure,
+   * `error` being the `StageFailure`. An error thrown by `callback` is rethrown from a scheduler task (the stream
+   * has already ended).
    * @example source.to(Sink.onComplete(err => (err ? log.error(err) : log.info('done')))).run()
    */
   static onComplete<T = unknown>(callback: (error?: unknown) => void): Sink<T, NotUsed> {
@@ -123,7 +132,9 @@ export class Sink<In, Mat = NotUsed> {
   }
 
   /**
-   * Forwards elements, completion and failure to an RxJS observer (never backpressures).
+   * Forwards elements, completion and failure (a `StageFailure`) to an RxJS observer; always demands.
+   * - Fails when: `next` throws (upstream is cancelled and the observer gets `error`). An error thrown by
+   *   `complete`/`error` is rethrown from a scheduler task.
    * @example source.to(Sink.fromObserver(subject)).run()
    */
   static fromObserver<T>(observer: Partial<Observer<T>>): Sink<T, NotUsed> {

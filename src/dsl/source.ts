@@ -142,7 +142,9 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
 
   /**
    * Emits `value` after `initialDelayMs` and then every `intervalMs`; a tick is dropped if downstream is not
-   * ready for it. Materializes a `Cancellable` that completes the source.
+   * ready for it (no catching up later). Materializes a `Cancellable` that completes the source.
+   * - Emits when: a tick is due and downstream is pulling. Backpressures when: never (ticks are dropped).
+   * - Completes when: `cancel()` is called on the `Cancellable`. Fails when: never.
    * @example Source.tick(0, 1_000, 'poll')
    */
   static tick<T>(initialDelayMs: number, intervalMs: number, value: T): Source<T, Cancellable> {
@@ -151,6 +153,8 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
 
   /**
    * Emits elements computed from a state: `f(state)` returns `[nextState, element]`, or `undefined` to complete.
+   * - Emits when: downstream pulls (`f` is called once per pull, never ahead). Backpressures when: downstream does.
+   * - Completes when: `f` returns `undefined`. Fails when: `f` throws or returns something else than a pair.
    * @example Source.unfold(0, n => (n < 3 ? [n + 1, n] : undefined)) // 0, 1, 2
    */
   static unfold<S, T>(state: S, f: (state: S) => readonly [S, T] | undefined): Source<T, NotUsed> {
@@ -158,7 +162,11 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * Like `unfold` with an asynchronous step (Promise or ObservableInput); at most one step runs at a time.
+   * Like `unfold` with an asynchronous step (Promise or ObservableInput, whose first value counts); at most one
+   * step runs at a time, started on a pull. Cancelling unsubscribes the step in flight.
+   * - Emits when: the step started by a pull yields `[nextState, element]`. Backpressures when: downstream does.
+   * - Completes when: a step yields `undefined`. Fails when: `f` throws, or a step rejects, errors or completes
+   *   without a value.
    * @example Source.unfoldAsync(null, async cursor => { const page = await fetchPage(cursor); return page.next ? [page.next, page] : undefined; })
    */
   static unfoldAsync<S, T>(
@@ -169,8 +177,15 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * Opens a resource, reads elements from it until `read` yields `undefined`, and closes it exactly once, whether
-   * the stream completes, fails or is cancelled.
+   * Opens a resource (at materialization), reads one element per pull until `read` yields `undefined`, and closes
+   * it exactly once, whether the stream completes, fails or is cancelled. At most one of open/read/close runs at a
+   * time: a cancel or failure that arrives while `open` or `read` is in flight closes after it settled.
+   * Completion and failure are signalled after `close` settled, so the resource is released when the stream ends.
+   * `close` may return nothing, a Promise or an ObservableInput (completing without a value is fine).
+   * - Emits when: a `read` started by a pull yields an element. Backpressures when: downstream does (no read runs).
+   * - Completes when: `read` yields `undefined` and `close` succeeded.
+   * - Fails when: `open` or `read` throws or fails (after closing; a `close` error then is dropped), or `close`
+   *   fails after the end of data. After a cancel, a `close` error has nowhere to go and is dropped.
    * @example Source.unfoldResourceAsync(() => pool.connect(), c => c.nextRow(), c => c.release())
    */
   static unfoldResourceAsync<R, T>(
@@ -182,18 +197,29 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * A source fed by a bounded queue: `offer(x)` answers at once with `enqueued`, `dropped` (full), `closed` or
-   * `failed`; `ready()` resolves when there is room, for producers that want to wait.
+   * A source fed by a bounded queue (a ring buffer of `bufferSize`): `offer(x)` answers at once with `enqueued`,
+   * `dropped` (full), `closed` (completed or cancelled) or `failed`; `ready()` resolves when there is room, for
+   * producers that want to wait. There is no Promise-returning `offer`: Pekko deprecated it because it can hang.
+   * Reports `BufferStats` (stage name `queue`).
+   * - Emits when: an element is queued and downstream pulls. Backpressures when: never; a full queue drops offers.
+   * - Completes when: `complete()` was called and the queued elements were delivered.
+   * - Fails when: `fail(e)` is called (at once; queued elements are dropped).
    * @example const [q, done] = Source.queue<number>(100).toMat(Sink.forEach(console.log), Keep.both).run();
-   * if (q.offer(1) === 'dropped') await q.ready();
+   * while (q.offer(row) === 'dropped') await q.ready(); // wait for room, then offer again
    */
   static queue<T>(bufferSize: number): Source<T, BoundedSourceQueue<T>> {
     return new Source<T, BoundedSourceQueue<T>>(queue<T>(bufferSize));
   }
 
   /**
-   * Subscribes to an RxJS Observable. A hot observable cannot be slowed down, so the overflow strategy is
-   * mandatory: elements arriving when `bufferSize` elements wait are handled by `overflow` (drop or fail).
+   * Subscribes to an RxJS Observable (any ObservableInput) at materialization. A hot observable cannot be slowed
+   * down, so the overflow strategy is mandatory (`backpressure` is rejected): elements arriving when `bufferSize`
+   * elements wait are handled by `overflow` (`dropHead`, `dropTail`, `dropBuffer`, `dropNew`, or `fail` with
+   * `BufferOverflowError`). Unsubscribes on cancel and failure. Reports `BufferStats`.
+   * - Emits when: an element is buffered and downstream pulls. Backpressures when: never (it drops or fails).
+   * - Completes when: the observable completed and the buffered elements were delivered.
+   * - Fails when: the observable errors (at once, buffered elements are dropped, like Akka's `Source.actorRef`),
+   *   or the buffer overflows under `fail`.
    * @example Source.fromObservable(fromEvent(emitter, 'row'), { bufferSize: 1000, overflow: 'fail' })
    */
   static fromObservable<T>(
@@ -204,8 +230,11 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * Reads a Node `Readable` by pulling (`read()`), so the readable's own buffering applies and nothing more.
-   * The readable is destroyed on cancel or failure.
+   * Reads a Node `Readable` by pulling (`read()`, waiting for `'readable'` when it returns null), so the readable's
+   * own buffering (`highWaterMark`) applies and nothing more: it never flows. Object-mode and byte streams;
+   * `chunkSize` sets the bytes per `read(n)`. The readable is destroyed on cancel or failure.
+   * - Emits when: downstream pulls and `read()` returns a chunk. Backpressures when: downstream does (no read).
+   * - Completes when: the readable ends. Fails when: it errors or is closed before its end.
    * @example Source.fromReadable(fs.createReadStream(path))
    */
   static fromReadable<T = Buffer>(readable: Readable, options?: FromReadableOptions): Source<T, NotUsed> {
@@ -214,7 +243,10 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
 
   /**
    * Creates the source with `factory` on first demand (not at materialization); materializes a Promise of its
-   * materialized value.
+   * materialized value, which rejects with `NeverMaterializedError` if the stream is cancelled before the first
+   * pull, or with the failure if `factory` throws.
+   * - Emits when: the inner source emits. Backpressures when: downstream does (demand passes through).
+   * - Completes when: the inner source completes. Fails when: `factory` throws or the inner source fails.
    * @example Source.lazy(() => Source.from(expensiveQuery()))
    */
   static lazy<T, M>(factory: () => Source<T, M>): Source<T, Promise<M>> {
@@ -222,7 +254,9 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * Creates the source with `factory` each time the stream is materialized.
+   * Creates the source with `factory` each time the stream is materialized and materializes it in place: its
+   * materialized value is this source's, and it behaves (emits, backpressures, completes, fails) exactly as the
+   * created source. If `factory` throws, `run()` throws.
    * @example Source.defer(() => Source.single(Date.now()))
    */
   static defer<T, M>(factory: () => Source<T, M>): Source<T, M> {

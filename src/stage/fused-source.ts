@@ -1,4 +1,5 @@
 import type { StageContext } from '../core/blueprint';
+import type { BufferStats } from '../core/materializer';
 import { demandOwner, type Downstream, type OutPort } from '../core/protocol';
 
 /**
@@ -16,7 +17,12 @@ export abstract class FusedSource<T> implements OutPort<T> {
   protected done = false;
 
   constructor(protected readonly ctx: StageContext) {
-    ctx.onStart(() => this.start());
+    ctx.onStart(() => this.start(), this.stats());
+  }
+
+  /** Buffer counters for observers; sources that buffer (queues) override. Called from the constructor. */
+  protected stats(): BufferStats | undefined {
+    return undefined;
   }
 
   attachDownstream(downstream: Downstream<T>): void {
@@ -25,9 +31,10 @@ export abstract class FusedSource<T> implements OutPort<T> {
 
   /**
    * Pushes the next element with `emit(x)`, or calls `complete()`/`fail(e)`. Called only when downstream has
-   * demand; must emit at most one element per call.
+   * demand; must emit at most one element per call. A source fed from outside (a queue) returns `false` when it
+   * has nothing yet, and calls `onDemand()` once it has.
    */
-  protected abstract produce(): void;
+  protected abstract produce(): void | false;
 
   /** Releases resources after cancellation, completion or failure (called once). */
   protected onStop(): void {}
@@ -57,10 +64,14 @@ export abstract class FusedSource<T> implements OutPort<T> {
     this.downstream.onError(this.ctx.failure(error));
   }
 
+  /** Called once after the source started and drained what it could (e.g. to subscribe to a producer). */
+  protected afterStart(): void {}
+
   private start(): void {
     this.started = true;
     this.owner = demandOwner(this.downstream);
     this.drain();
+    if (!this.done) this.afterStart();
   }
 
   private stop(): void {
@@ -88,7 +99,7 @@ export abstract class FusedSource<T> implements OutPort<T> {
           break;
         }
         try {
-          this.produce();
+          if (this.produce() === false) break;
         } catch (e) {
           this.fail(e);
         }

@@ -53,7 +53,12 @@ export abstract class FusedStage<In, Out> implements InPort<In>, OutPort<Out> {
   }
 
   cancel(cause?: unknown): void {
-    this.finalElement = undefined;
+    if (this.finalElement) {
+      // Upstream already finished; the final element is dropped and the stage stops here.
+      this.finalElement = undefined;
+      this.ctx.stopped();
+      return;
+    }
     if (this.closed) return;
     this.closed = true;
     this.upstream.cancel(cause);

@@ -84,7 +84,8 @@ export abstract class GraphStageLogic {
   private keepGoing = false;
   private _stopped = false;
   private failure: unknown;
-  private readonly subPorts: SubPort[] = [];
+  private subPorts: SubPort[] = [];
+  private subPortsPruneAt = 16;
 
   constructor(
     protected readonly ctx: StageContext,
@@ -337,6 +338,12 @@ export abstract class GraphStageLogic {
 
   /** @internal Registers a sub-stream port to close when the stage stops. */
   registerSubPort(port: SubPort): void {
+    // Drop closed ports now and then (amortized O(1)), so a stage that opens sub-streams one after another
+    // (flatMapConcat, restarts) holds only the live ones.
+    if (this.subPorts.length >= this.subPortsPruneAt) {
+      this.subPorts = this.subPorts.filter((p) => !p.isClosed);
+      this.subPortsPruneAt = Math.max(16, this.subPorts.length * 2);
+    }
     this.subPorts.push(port);
   }
 

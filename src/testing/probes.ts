@@ -305,11 +305,17 @@ export const TestSource = {
   },
 };
 
-/** Structural equality for probe assertions (primitives, arrays, plain objects, Dates). */
+/**
+ * Structural equality for probe and marble assertions (primitives, arrays, plain objects, Dates; errors are
+ * equal when they have the same class, name and message).
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (a instanceof Error || b instanceof Error) {
+    return a.constructor === b.constructor && (a as Error).name === (b as Error).name && (a as Error).message === (b as Error).message;
+  }
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);

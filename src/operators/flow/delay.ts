@@ -1,12 +1,147 @@
-import type { OverflowStrategy } from '../../core/overflow-strategy';
-import type { Blueprint } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
+import type { BufferStats } from '../../core/materializer';
+import { BufferOverflowError, OverflowStrategy } from '../../core/overflow-strategy';
+import { RingBuffer } from '../../core/ring-buffer';
+import { requireDuration, requirePositiveInt } from '../../core/validate';
+import { FlowLogic, flowLogicBlueprint } from './flow-logic';
+
+/** What `delay` does when an element arrives and its buffer is full. */
+export type DelayOverflowStrategy = OverflowStrategy | 'emitEarly';
+
 /** Options of `delay`. */
 export interface DelayOptions {
   /** Elements held while their delay runs; default 16. */
   readonly bufferSize?: number;
-  /** When the buffer is full: `backpressure` (default), `emitEarly` (emit the oldest now), a drop strategy or `fail`. */
-  readonly overflow?: OverflowStrategy | 'emitEarly';
+  /**
+   * When the buffer is full: `backpressure` (default); `emitEarly` emits the oldest element before its time to
+   * make room (and backpressures while downstream is not pulling); `dropHead`, `dropTail`, `dropBuffer`,
+   * `dropNew` drop elements; `fail` fails with `BufferOverflowError`.
+   */
+  readonly overflow?: DelayOverflowStrategy;
 }
-export function delay(_ms: number, _options?: DelayOptions): Blueprint {
-  throw new Error('pending: delay');
+
+interface Delayed<T> {
+  readonly due: number;
+  readonly element: T;
+}
+
+const DUE = 'delay';
+
+/**
+ * Holds each element until `arrival + ms` in a ring buffer (due times are in arrival order, so the head is always
+ * the next one due). A timer runs only while downstream is pulling and the head is not due yet.
+ */
+class DelayLogic<T> extends FlowLogic<T, T> implements BufferStats {
+  private readonly waiting: RingBuffer<Delayed<T>>;
+  private _peak = 0;
+
+  constructor(
+    ctx: StageContext,
+    private readonly ms: number,
+    readonly capacity: number,
+    private readonly overflow: DelayOverflowStrategy,
+  ) {
+    super(ctx);
+    this.waiting = new RingBuffer(capacity);
+  }
+
+  get buffered(): number {
+    return this.waiting.size;
+  }
+  get inFlight(): number {
+    return 0;
+  }
+  get peak(): number {
+    return this._peak;
+  }
+  get demand(): number {
+    return this.isStopped ? 0 : this.capacity - this.waiting.size;
+  }
+  override stats(): BufferStats {
+    return this;
+  }
+
+  override preStart(): void {
+    this.pull(this.in);
+  }
+
+  protected override onElement(element: T): void {
+    const waiting = this.waiting;
+    if (waiting.isFull) {
+      switch (this.overflow) {
+        case 'emitEarly':
+          // Only pulled while full if downstream was pulling, so the outlet is available.
+          this.push(this.out, waiting.shift().element);
+          break;
+        case 'dropHead':
+          waiting.shift();
+          break;
+        case 'dropTail':
+          waiting.pop();
+          break;
+        case 'dropBuffer':
+          waiting.clear();
+          break;
+        case 'dropNew':
+          this.pullIfAllowed();
+          return;
+        default: // 'fail' ('backpressure' never pulls while full)
+          this.failStage(new BufferOverflowError(this.capacity));
+          return;
+      }
+    }
+    waiting.push({ due: this.now() + this.ms, element });
+    if (waiting.size > this._peak) this._peak = waiting.size;
+    this.deliver();
+  }
+
+  protected override onPulled(): void {
+    this.deliver();
+  }
+
+  protected override onTimer(): void {
+    this.deliver();
+  }
+
+  protected override onUpstreamDone(): void {
+    if (this.waiting.isEmpty) this.completeStage();
+  }
+
+  /** Pushes the head if it is due and downstream pulls, arms the timer for it otherwise, and refills. */
+  private deliver(): void {
+    const waiting = this.waiting;
+    if (!waiting.isEmpty && this.isAvailable(this.out)) {
+      const wait = waiting.peek().due - this.now();
+      if (wait <= 0) this.push(this.out, waiting.shift().element);
+      else if (!this.isTimerActive(DUE)) this.scheduleOnce(DUE, wait);
+    }
+    if (this.isClosed(this.in)) {
+      if (waiting.isEmpty) this.completeStage();
+    } else {
+      this.pullIfAllowed();
+    }
+  }
+
+  private pullIfAllowed(): void {
+    if (this.waiting.isFull) {
+      if (this.overflow === 'backpressure') return;
+      if (this.overflow === 'emitEarly' && !this.isAvailable(this.out)) return;
+    }
+    this.tryPull(this.in);
+  }
+}
+
+const strategies = new Set<string>([...Object.keys(OverflowStrategy), 'emitEarly']);
+
+/** @internal `delay(ms, options)`. */
+export function delay(ms: number, options: DelayOptions = {}): Blueprint {
+  requireDuration('delay', 'ms', ms);
+  const bufferSize = options.bufferSize ?? 16;
+  requirePositiveInt('delay', 'bufferSize', bufferSize);
+  const overflow = options.overflow ?? 'backpressure';
+  if (!strategies.has(overflow)) {
+    const names = [...strategies].join(', ');
+    throw new TypeError(`delay: overflow must be one of ${names}; got ${JSON.stringify(overflow)}`);
+  }
+  return flowLogicBlueprint('delay', (ctx) => new DelayLogic(ctx, ms, bufferSize, overflow));
 }

@@ -1,4 +1,11 @@
 import type { Blueprint } from '../../core/blueprint';
-export function divertTo<T>(_sink: Blueprint, _predicate: (element: T) => boolean): Blueprint {
-  throw new Error('pending: divertTo');
+import { requireFunction } from '../../core/validate';
+import { divertToBlueprint } from './also-to';
+import { requireGraph } from './graph-arg';
+
+/** @internal `divertTo(sink, predicate)`: matching elements go only to `sink`, backpressured by it. */
+export function divertTo<T>(sink: Blueprint, predicate: (element: T) => boolean): Blueprint {
+  requireGraph('divertTo', 'sink', 'Sink', sink);
+  requireFunction('divertTo', 'predicate', predicate);
+  return divertToBlueprint(sink, predicate);
 }

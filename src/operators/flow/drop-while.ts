@@ -1,4 +1,34 @@
-import type { Blueprint } from '../../core/blueprint';
-export function dropWhile<T>(_predicate: (element: T) => boolean): Blueprint {
-  throw new Error('pending: dropWhile');
+import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { requireFunction } from '../../core/validate';
+import { FusedStage } from '../../stage/fused-stage';
+
+class DropWhileStage<T> extends FusedStage<T, T> {
+  private dropping = true;
+  constructor(
+    ctx: StageContext,
+    private readonly predicate: (element: T) => boolean,
+  ) {
+    super(ctx);
+  }
+  onNext(element: T): void {
+    if (this.dropping) {
+      try {
+        if (this.predicate(element)) return;
+      } catch (e) {
+        this.failStage(e);
+        return;
+      }
+      this.dropping = false;
+    }
+    this.downstream.onNext(element);
+  }
+}
+
+/** @internal `dropWhile(p)`: the predicate is not called again once it failed to hold. */
+export function dropWhile<T>(predicate: (element: T) => boolean): Blueprint {
+  requireFunction('dropWhile', 'predicate', predicate);
+  return atom('dropWhile', (ctx) => {
+    const stage = new DropWhileStage(ctx, predicate);
+    return { in: stage, out: stage, mat: undefined };
+  });
 }

@@ -1,4 +1,25 @@
-import type { Blueprint } from '../../core/blueprint';
-export function drop(_n: number): Blueprint {
-  throw new Error('pending: drop');
+import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { requireNonNegativeInt } from '../../core/validate';
+import { FusedStage } from '../../stage/fused-stage';
+
+class DropStage<T> extends FusedStage<T, T> {
+  constructor(
+    ctx: StageContext,
+    private left: number,
+  ) {
+    super(ctx);
+  }
+  onNext(element: T): void {
+    if (this.left > 0) this.left--;
+    else this.downstream.onNext(element);
+  }
+}
+
+/** @internal `drop(n)`. */
+export function drop(n: number): Blueprint {
+  requireNonNegativeInt('drop', 'n', n);
+  return atom('drop', (ctx) => {
+    const stage = new DropStage(ctx, n);
+    return { in: stage, out: stage, mat: undefined };
+  });
 }

@@ -28,7 +28,7 @@ class OperatorStage<In, Out> extends FusedStage<In, Out> {
     ctx.onStart(() => {
       this.subscription = operator(source).subscribe({
         next: (x) => this.onOutput(x),
-        error: (e) => this.failStage(e),
+        error: (e) => this.fail(e),
         complete: () => {
           this.outputCompleted = true;
           this.flush();
@@ -58,9 +58,7 @@ class OperatorStage<In, Out> extends FusedStage<In, Out> {
 
   protected override onUpstreamFinish(): void {
     this.upstreamFinished = true;
-    this.input.complete();
-    this.outputCompleted = true;
-    this.flush();
+    this.input.complete(); // the operator completes its output when it is done (its complete callback flushes)
   }
 
   protected override onUpstreamFailure(error: unknown): void {
@@ -74,7 +72,7 @@ class OperatorStage<In, Out> extends FusedStage<In, Out> {
       return;
     }
     if (this.outbox.isFull) {
-      this.failStage(
+      this.fail(
         new UnboundedOperatorError(
           `Flow.fromOperator: the operator emitted more than ${MAX_OUTBOX} elements without demand; only synchronous operators can be fused`,
         ),
@@ -82,6 +80,18 @@ class OperatorStage<In, Out> extends FusedStage<In, Out> {
       return;
     }
     this.outbox.push(x);
+  }
+
+  /** Fails downstream (also after upstream finished, when `failStage` no longer applies) and cancels upstream. */
+  private fail(error: unknown): void {
+    if (this.finished) return;
+    this.finished = this.closed = true;
+    this.subscription?.unsubscribe();
+    this.outbox.clear();
+    const failure = this.ctx.failure(error);
+    if (!this.upstreamFinished) this.upstream.cancel(failure);
+    this.downstream.onError(failure);
+    this.ctx.stopped();
   }
 
   private flush(): void {

@@ -1,4 +1,27 @@
-import type { Blueprint } from '../../core/blueprint';
-export function limit(_max: number): Blueprint {
-  throw new Error('pending: limit');
+import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { StreamLimitReachedError } from '../../core/errors';
+import { requireNonNegativeInt } from '../../core/validate';
+import { FusedStage } from '../../stage/fused-stage';
+
+class LimitStage<T> extends FusedStage<T, T> {
+  private seen = 0;
+  constructor(
+    ctx: StageContext,
+    private readonly max: number,
+  ) {
+    super(ctx);
+  }
+  onNext(element: T): void {
+    if (++this.seen > this.max) this.failStage(new StreamLimitReachedError(this.max));
+    else this.downstream.onNext(element);
+  }
+}
+
+/** @internal `limit(max)`: fails with `StreamLimitReachedError` on element `max + 1`. */
+export function limit(max: number): Blueprint {
+  requireNonNegativeInt('limit', 'max', max);
+  return atom('limit', (ctx) => {
+    const stage = new LimitStage(ctx, max);
+    return { in: stage, out: stage, mat: undefined };
+  });
 }

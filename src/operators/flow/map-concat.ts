@@ -1,4 +1,34 @@
-import type { Blueprint } from '../../core/blueprint';
-export function mapConcat<In, Out>(_f: (element: In) => Iterable<Out>): Blueprint {
-  throw new Error('pending: mapConcat');
+import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { requireFunction } from '../../core/validate';
+import { ExpandingStage } from '../../stage/expanding-stage';
+
+class MapConcatStage<In, Out> extends ExpandingStage<In, Out> {
+  constructor(
+    ctx: StageContext,
+    private readonly f: (element: In) => Iterable<Out>,
+  ) {
+    super(ctx);
+  }
+  onNext(element: In): void {
+    let iterator: Iterator<Out>;
+    try {
+      iterator = this.f(element)[Symbol.iterator]();
+    } catch (e) {
+      this.supervise(e);
+      return;
+    }
+    this.emitMultiple(iterator);
+  }
+}
+
+/**
+ * @internal `mapConcat(f)` (supervised): the iterable is read lazily, one element ahead of demand; an error from
+ * `f` or from the iterator drops the rest of that iterable under `resume`/`restart`.
+ */
+export function mapConcat<In, Out>(f: (element: In) => Iterable<Out>): Blueprint {
+  requireFunction('mapConcat', 'f', f);
+  return atom('mapConcat', (ctx) => {
+    const stage = new MapConcatStage(ctx, f);
+    return { in: stage, out: stage, mat: undefined };
+  });
 }

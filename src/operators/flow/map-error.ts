@@ -1,4 +1,37 @@
-import type { Blueprint } from '../../core/blueprint';
-export function mapError(_f: (error: unknown) => unknown): Blueprint {
-  throw new Error('pending: mapError');
+import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { rootCause } from '../../core/stage-failure';
+import { requireFunction } from '../../core/validate';
+import { FusedStage } from '../../stage/fused-stage';
+
+class MapErrorStage<T> extends FusedStage<T, T> {
+  constructor(
+    ctx: StageContext,
+    private readonly f: (error: unknown) => unknown,
+  ) {
+    super(ctx);
+  }
+  onNext(element: T): void {
+    this.downstream.onNext(element);
+  }
+  protected override onUpstreamFailure(error: unknown): void {
+    let mapped: unknown;
+    try {
+      mapped = this.f(rootCause(error));
+    } catch (e) {
+      mapped = e;
+    }
+    super.onUpstreamFailure(mapped === undefined ? error : this.ctx.failure(mapped));
+  }
+}
+
+/**
+ * @internal `mapError(f)`: the stream fails with `f(original error)` wrapped as a failure of this stage;
+ * `undefined` keeps the original failure, and an error thrown by `f` becomes the failure.
+ */
+export function mapError(f: (error: unknown) => unknown): Blueprint {
+  requireFunction('mapError', 'f', f);
+  return atom('mapError', (ctx) => {
+    const stage = new MapErrorStage(ctx, f);
+    return { in: stage, out: stage, mat: undefined };
+  });
 }

@@ -1,4 +1,7 @@
 import type { Blueprint } from '../../core/blueprint';
-export function reduce<T>(_f: (acc: T, element: T) => T): Blueprint {
-  throw new Error('pending: reduce');
+import { foldStage } from './fold';
+
+/** @internal `reduce(f)`: `fold` seeded with the first element; fails with `NoSuchElementError` when empty. */
+export function reduce<T>(f: (acc: T, element: T) => T): Blueprint {
+  return foldStage<T, T>('reduce', undefined, f);
 }

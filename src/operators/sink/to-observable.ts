@@ -51,7 +51,8 @@ class ObservableSink<T> implements InPort<T> {
     this.upstream = upstream;
   }
   hasDemand(): boolean {
-    return this.subscriber !== undefined && !this.terminated;
+    const s = this.subscriber;
+    return s !== undefined && !s.closed && !this.terminated;
   }
   onNext(element: T): void {
     this.subscriber?.next(element);
