@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     .mapAsync(8, async (c) => ({ ...c, customer: await lookupCustomer(c.orderId) }))
     .map(
       (c) => {
-        if (c.op === 'd' && c.orderId === 0) throw new Error(`order ${c.orderId} cannot be deleted`);
+        if (c.op === 'd' && c.amount > 500) throw new Error(`order ${c.orderId}: refusing to delete an order worth ${c.amount}`);
         return c;
       },
       {
@@ -66,9 +66,9 @@ async function main(): Promise<void> {
 
   const batchCount = await batches;
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  console.log(`published ${published} changes in ${batchCount} batches (${rejected} rejected) in ${ms.toFixed(0)} ms`);
+  console.log(`read 5000 changes, published ${published} in ${batchCount} batches, skipped ${rejected} rejected by validation (supervision: resume), in ${ms.toFixed(0)} ms`);
   console.log('buffers (capacity / peak):');
-  for (const s of stages) if (s.stats) console.log(`  ${s.path.padEnd(24)} ${s.stats.capacity} / ${s.stats.peak}`);
+  for (const s of stages) if (s.stats) console.log(`  ${s.path.padEnd(32)} ${s.stats.capacity} / ${s.stats.peak}`);
 }
 
 main().catch((e) => {

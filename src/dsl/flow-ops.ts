@@ -70,7 +70,7 @@ export interface FlowTag<In> {
 export type Repr<Tag, Out, Mat> =
   Tag extends FlowTag<infer In> ? Flow<In, Out, Mat> : Tag extends SourceTag ? Source<Out, Mat> : never;
 
-/** @internal Adds the materialized value of `ops` to the operator's blueprint. */
+/** @internal Wraps the operator's blueprint with the supervision decider of `options`, if any. */
 function supervised(bp: Blueprint, options: SupervisionOptions | undefined): Blueprint {
   return options?.supervision ? { kind: 'attrs', inner: bp, attributes: Attributes.supervision(options.supervision) } : bp;
 }
@@ -489,7 +489,8 @@ export abstract class FlowOps<Out, Mat, Tag> {
 
   /**
    * An explicit bounded buffer of `size` elements; `overflow` says what happens when it is full: backpressure,
-   * drop the oldest (`dropHead`), drop the newest (`dropTail`), drop all (`dropBuffer`) or fail.
+   * drop the oldest (`dropHead`), drop the newest buffered (`dropTail`), drop all (`dropBuffer`), drop the arriving
+   * element (`dropNew`) or fail with `BufferOverflowError`. Reports `BufferStats`.
    * @example Source.from(xs).buffer(1024, OverflowStrategy.backpressure)
    */
   buffer(size: number, overflow: OverflowStrategy): Repr<Tag, Out, Mat> {
@@ -532,8 +533,10 @@ export abstract class FlowOps<Out, Mat, Tag> {
   }
 
   /**
-   * An asynchronous boundary with a buffer of `bufferSize` (default: the `inputBufferSize` attribute or 16):
-   * upstream and downstream then run in separate event-loop turns, refilled in batches of half the buffer.
+   * A boundary with a backpressured buffer of `bufferSize` (default: the `inputBufferSize` attribute or 16):
+   * elements pass straight through while downstream keeps up; otherwise up to `bufferSize` wait, and upstream is
+   * asked again only once the buffer drained to half, so demand crosses in batches. It does not move either side
+   * to another event-loop turn or thread. Reports `BufferStats`.
    * @example Source.from(xs).map(parse).async().mapAsync(4, store)
    */
   async(bufferSize?: number): Repr<Tag, Out, Mat> {

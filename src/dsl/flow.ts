@@ -82,9 +82,10 @@ export class Flow<In, Out, Mat = NotUsed> extends FlowOps<Out, Mat, FlowTag<In>>
 
   /**
    * Runs a synchronous RxJS operator fused inside the stream (map, filter, scan, bufferCount, distinctUntilChanged,
-   * pairwise…). The operator must emit synchronously in response to its input: an operator that emits later or
-   * emits more than 1024 elements for one input fails the stream with a clear error (wrap time-based work in a
-   * Tributary operator instead, which is backpressured).
+   * pairwise…). The operator should emit synchronously in response to its input: its output waits (at most 1024
+   * elements) while downstream has no demand, and more than that fails the stream with `UnboundedOperatorError`.
+   * An asynchronous operator (delay, debounceTime…) is not backpressured: it is fed input whenever none of its output
+   * waits and downstream has demand, so it may buffer without bound (use a Tributary operator for time-based work).
    * @example Flow.fromOperator<number, number>(distinctUntilChanged())
    */
   static fromOperator<I, O>(operator: OperatorFunction<I, O>): Flow<I, O, NotUsed> {

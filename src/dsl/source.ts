@@ -77,9 +77,10 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * Runs this source and exposes it as a cold RxJS Observable: each subscription runs the stream once; the
-   * subscriber receives every element (RxJS cannot backpressure, so consume synchronously or buffer explicitly);
-   * unsubscribing cancels the stream.
+   * Runs this source now (it starts pulling when subscribed) and exposes the run as an RxJS Observable that can be
+   * subscribed once (a second subscriber gets `AlreadySubscribedError`; call `toObservable()` again for another
+   * run). The subscriber receives every element (RxJS cannot backpressure, so consume synchronously or buffer
+   * explicitly); unsubscribing cancels the stream.
    * @example Source.range(1, 3).toObservable().subscribe(console.log)
    */
   toObservable(materializer?: Materializer | MaterializerSettings): Observable<Out> {

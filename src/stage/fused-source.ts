@@ -13,6 +13,7 @@ export abstract class FusedSource<T> implements OutPort<T> {
   private started = false;
   private draining = false;
   private yieldPending = false;
+  private emittedSinceYield = 0;
   /** True once completed, failed or cancelled. */
   protected done = false;
 
@@ -87,13 +88,15 @@ export abstract class FusedSource<T> implements OutPort<T> {
     this.draining = true;
     const owner = this.owner;
     const limit = this.ctx.materializer.syncLimit;
-    let n = 0;
     try {
       while (!this.done && owner.hasDemand()) {
-        if (n++ === limit) {
+        // Counted across drains: demand that comes back through promise callbacks (microtasks) must not starve
+        // timers and I/O either.
+        if (this.emittedSinceYield++ === limit) {
           this.yieldPending = true;
           this.ctx.materializer.yieldTo(() => {
             this.yieldPending = false;
+            this.emittedSinceYield = 0;
             this.onDemand();
           });
           break;

@@ -81,6 +81,7 @@ export abstract class GraphStageLogic {
   private started = false;
   private running = true;
   private yieldPending = false;
+  private processedSinceYield = 0;
   private keepGoing = false;
   private _stopped = false;
   private failure: unknown;
@@ -393,13 +394,14 @@ export abstract class GraphStageLogic {
     if (this.running || !this.started || this.yieldPending) return;
     this.running = true;
     const limit = this.ctx.materializer.syncLimit;
-    let processed = 0;
     try {
       while (!this.queue.isEmpty && !this._stopped) {
-        if (++processed > limit) {
+        // Counted across runs: a chain of promise callbacks (microtasks) would otherwise never let timers and I/O in.
+        if (++this.processedSinceYield > limit) {
           this.yieldPending = true;
           this.ctx.materializer.yieldTo(() => {
             this.yieldPending = false;
+            this.processedSinceYield = 0;
             this.run();
           });
           break;

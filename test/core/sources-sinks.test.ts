@@ -95,6 +95,34 @@ describe('Source.from', () => {
   });
 });
 
+describe('fairness across promise callbacks', () => {
+  // Without a yield counted across callbacks, these streams are endless microtask chains: the timer never fires
+  // and the tests time out.
+  it('a source whose demand returns through promises still lets timers run', async () => {
+    let fired = false;
+    setTimeout(() => (fired = true), 0);
+    const n = await Source.repeat(1)
+      .mapAsync(1, (x) => Promise.resolve(x))
+      .takeWhile(() => !fired)
+      .runWith(Sink.fold(0, (a: number) => a + 1));
+    expect(fired).toBe(true);
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('an endless async generator still lets timers run', async () => {
+    let fired = false;
+    setTimeout(() => (fired = true), 0);
+    async function* endless() {
+      for (let i = 0; ; i++) yield i;
+    }
+    const n = await Source.from(endless())
+      .takeWhile(() => !fired)
+      .runWith(Sink.fold(0, (a: number) => a + 1));
+    expect(fired).toBe(true);
+    expect(n).toBeGreaterThan(0);
+  });
+});
+
 describe('sinks', () => {
   it('head / headOption / last / lastOption', async () => {
     expect(await Source.range(1, 3).runWith(Sink.head())).toBe(1);
