@@ -1,7 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import { Attributes, type AttributeValues } from './attributes';
 import type { BufferStats, Materializer, StageInfo } from './materializer';
-import type { InPort, OutPort } from './protocol';
+import type { Downstream, InPort, OutPort, Upstream } from './protocol';
 import { StageFailure, stageFailure } from './stage-failure';
 import type { Decider, Directive } from './supervision';
 
@@ -31,7 +31,16 @@ export interface StageContext {
 export interface Built {
   readonly in?: InPort<unknown>;
   readonly out?: OutPort<unknown>;
+  /** Multi-port stages (junctions): all inlets / outlets in shape order (instead of `in` / `out`). */
+  readonly ins?: readonly InPort<unknown>[];
+  readonly outs?: readonly OutPort<unknown>[];
   readonly mat: unknown;
+}
+
+/** A connection inside a graph: outlet `from[1]` of component `from[0]` to inlet `to[1]` of component `to[0]`. */
+export interface Edge {
+  readonly from: readonly [component: number, outlet: number];
+  readonly to: readonly [component: number, inlet: number];
 }
 
 /** Immutable description of (part of) a stream; materializing it creates fresh stages every time. */
@@ -42,7 +51,19 @@ export type Blueprint =
   | { readonly kind: 'mapMat'; readonly inner: Blueprint; readonly f: (m: any) => unknown }
   | { readonly kind: 'attrs'; readonly inner: Blueprint; readonly attributes: Attributes }
   /** Created anew by `make()` each time it is materialized, and materialized in place (`Source.defer`). */
-  | { readonly kind: 'deferred'; readonly make: () => Blueprint };
+  | { readonly kind: 'deferred'; readonly make: () => Blueprint }
+  /**
+   * A non-linear graph (`GraphDSL`): components wired by edges; its open ports are the listed component ports,
+   * in the order of its shape; the materialized value combines the components' values.
+   */
+  | {
+      readonly kind: 'graph';
+      readonly components: readonly Blueprint[];
+      readonly edges: readonly Edge[];
+      readonly ins: readonly (readonly [component: number, inlet: number])[];
+      readonly outs: readonly (readonly [component: number, outlet: number])[];
+      readonly combine: (mats: readonly unknown[]) => unknown;
+    };
 
 /** An atomic stage blueprint. */
 export function atom(name: string, build: (ctx: StageContext) => Built): Blueprint {
@@ -57,11 +78,13 @@ export function seq(left: Blueprint, right: Blueprint, combine: (l: any, r: any)
 }
 
 interface Materialized {
-  readonly in?: InPort<unknown>;
-  readonly out?: OutPort<unknown>;
+  readonly ins: readonly InPort<unknown>[];
+  readonly outs: readonly OutPort<unknown>[];
   readonly identity: boolean;
   readonly mat: unknown;
 }
+
+const none: readonly never[] = [];
 
 /** Materializes a blueprint, wires it, starts it (downstream first) and returns its materialized value. */
 export function materialize(blueprint: Blueprint, materializer: Materializer, parentPath?: string): unknown {
@@ -70,6 +93,51 @@ export function materialize(blueprint: Blueprint, materializer: Materializer, pa
   run.start();
   return result.mat;
 }
+
+function connect(out: OutPort<unknown>, inlet: InPort<unknown>): void {
+  out.attachDownstream(inlet);
+  inlet.attachUpstream(out);
+}
+
+/** A stage that passes elements and signals through unchanged (stands in for identity flows inside graphs). */
+class PassThrough implements InPort<unknown>, OutPort<unknown> {
+  readonly passesDemand = true;
+  upstream!: Upstream;
+  downstream!: Downstream<unknown>;
+  attachUpstream(u: Upstream): void {
+    this.upstream = u;
+  }
+  attachDownstream(d: Downstream<unknown>): void {
+    this.downstream = d;
+  }
+  hasDemand(): boolean {
+    return this.downstream.hasDemand();
+  }
+  onNext(x: unknown): void {
+    this.downstream.onNext(x);
+  }
+  onComplete(): void {
+    this.downstream.onComplete();
+  }
+  onError(e: unknown): void {
+    this.downstream.onError(e);
+  }
+  onDemand(): void {
+    this.upstream.onDemand();
+  }
+  cancel(cause?: unknown): void {
+    this.upstream.cancel(cause);
+  }
+}
+
+const passThrough: Blueprint = {
+  kind: 'atom',
+  name: 'identity',
+  build: () => {
+    const stage = new PassThrough();
+    return { in: stage, out: stage, mat: undefined };
+  },
+};
 
 function isSingleStage(bp: Blueprint): boolean {
   if (bp.kind === 'atom') return true;
@@ -85,11 +153,18 @@ class Run {
   build(bp: Blueprint, inherited: Attributes, names: readonly string[]): Materialized {
     switch (bp.kind) {
       case 'identity':
-        return { identity: true, mat: undefined };
+        return { ins: none, outs: none, identity: true, mat: undefined };
       case 'atom': {
         const built = bp.build(this.context(bp.name, inherited, names));
-        return { in: built.in, out: built.out, identity: false, mat: built.mat };
+        return {
+          ins: built.ins ?? (built.in ? [built.in] : none),
+          outs: built.outs ?? (built.out ? [built.out] : none),
+          identity: false,
+          mat: built.mat,
+        };
       }
+      case 'graph':
+        return this.buildGraph(bp, inherited, names);
       case 'deferred':
         return this.build(bp.make(), inherited, names);
       case 'mapMat': {
@@ -108,12 +183,28 @@ class Run {
         const mat = bp.combine(left.mat, right.mat);
         if (left.identity) return { ...right, mat };
         if (right.identity) return { ...left, mat };
-        if (!left.out || !right.in) throw new Error('internal: cannot connect blueprints without matching ports');
-        left.out.attachDownstream(right.in);
-        right.in.attachUpstream(left.out);
-        return { in: left.in, out: right.out, identity: false, mat };
+        const out = left.outs[0];
+        const inlet = right.ins[0];
+        if (!out || !inlet) throw new Error('internal: cannot connect blueprints without matching ports');
+        connect(out, inlet);
+        return { ins: left.ins, outs: right.outs, identity: false, mat };
       }
     }
+  }
+
+  private buildGraph(bp: Extract<Blueprint, { kind: 'graph' }>, inherited: Attributes, names: readonly string[]): Materialized {
+    const built = bp.components.map((c) => {
+      const m = this.build(c, inherited, names);
+      // An identity flow inside a graph still needs a port on each side: a pass-through stage.
+      return m.identity ? this.build(passThrough, inherited, names) : m;
+    });
+    for (const { from, to } of bp.edges) connect(built[from[0]]!.outs[from[1]]!, built[to[0]]!.ins[to[1]]!);
+    return {
+      ins: bp.ins.map(([c, i]) => built[c]!.ins[i]!),
+      outs: bp.outs.map(([c, o]) => built[c]!.outs[o]!),
+      identity: false,
+      mat: bp.combine(built.map((m) => m.mat)),
+    };
   }
 
   start(): void {

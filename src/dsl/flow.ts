@@ -2,9 +2,8 @@ import type { OperatorFunction } from 'rxjs';
 import { identity, seq, type Blueprint } from '../core/blueprint';
 import type { Materializer, MaterializerSettings } from '../core/materializer';
 import { fromOperator } from '../operators/flow/from-operator';
-import type { GraphStage } from '../stage/graph-stage';
-import type { FlowShape } from '../stage/shape';
-import { stageBlueprint } from '../stage/stage-blueprint';
+import { FlowShape, Inlet, Outlet } from '../stage/shape';
+import { requireShape, type Graph } from '../graph/graph';
 import { FlowOps, type FlowTag } from './flow-ops';
 import { Keep, type NotUsed } from './keep';
 import { RunnableGraph } from './runnable-graph';
@@ -23,6 +22,11 @@ export class Flow<In, Out, Mat = NotUsed> extends FlowOps<Out, Mat, FlowTag<In>>
   /** @internal */
   constructor(readonly blueprint: Blueprint) {
     super();
+  }
+
+  /** This flow as a graph component (`GraphDSL`): one inlet, one outlet. */
+  get shape(): FlowShape<In, Out> {
+    return new FlowShape(new Inlet<In>('flow.in'), new Outlet<Out>('flow.out'));
   }
 
   protected andThen<T>(stage: Blueprint): Flow<In, T, Mat> {
@@ -93,10 +97,11 @@ export class Flow<In, Out, Mat = NotUsed> extends FlowOps<Out, Mat, FlowTag<In>>
   }
 
   /**
-   * A flow from a custom stage with a `FlowShape` (the operator-author API).
+   * A flow from a graph with a `FlowShape`: a custom stage (the operator-author API) or a `GraphDSL` graph.
    * @example Flow.fromGraph(new TakeEven())
    */
-  static fromGraph<I, O, M>(stage: GraphStage<FlowShape<I, O>, M>): Flow<I, O, M> {
-    return new Flow<I, O, M>(stageBlueprint(stage));
+  static fromGraph<I, O, M>(graph: Graph<FlowShape<I, O>, M>): Flow<I, O, M> {
+    requireShape(graph, 1, 1, 'Flow.fromGraph', 'a FlowShape (one inlet, one outlet)');
+    return new Flow<I, O, M>(graph.blueprint);
   }
 }

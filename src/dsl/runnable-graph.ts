@@ -1,5 +1,7 @@
 import { materialize, type Blueprint } from '../core/blueprint';
 import { Materializer, type MaterializerSettings } from '../core/materializer';
+import { requireShape, type Graph } from '../graph/graph';
+import type { ClosedShape } from '../stage/shape';
 
 /**
  * A closed blueprint (source connected to sink) ready to run. Running it twice gives two independent streams.
@@ -15,6 +17,15 @@ export class RunnableGraph<Mat> {
   /** Materializes and starts the stream; returns its materialized value. */
   run(materializer?: Materializer | MaterializerSettings): Mat {
     return materialize(this.blueprint, Materializer.from(materializer)) as Mat;
+  }
+
+  /**
+   * A runnable graph from a closed `GraphDSL` graph (all ports connected).
+   * @example RunnableGraph.fromGraph(GraphDSL.create(b => { b.from(source).to(sink); return ClosedShape; })).run()
+   */
+  static fromGraph<M>(graph: Graph<ClosedShape, M>): RunnableGraph<M> {
+    requireShape(graph, 0, 0, 'RunnableGraph.fromGraph', 'a ClosedShape (no open ports)');
+    return new RunnableGraph<M>(graph.blueprint);
   }
 
   /** Transforms the materialized value. */

@@ -1,9 +1,8 @@
 import type { Observable, ObservableInput, Observer } from 'rxjs';
 import { Attributes } from '../core/attributes';
 import type { Blueprint } from '../core/blueprint';
-import { stageBlueprint } from '../stage/stage-blueprint';
-import type { GraphStage } from '../stage/graph-stage';
-import type { SinkShape } from '../stage/shape';
+import { Inlet, SinkShape } from '../stage/shape';
+import { requireShape, type Graph } from '../graph/graph';
 import { cancelledSink } from '../operators/sink/cancelled';
 import { foldSink } from '../operators/sink/fold';
 import { forEachSink } from '../operators/sink/for-each';
@@ -25,6 +24,11 @@ import type { NotUsed } from './keep';
 export class Sink<In, Mat = NotUsed> {
   /** @internal */
   constructor(readonly blueprint: Blueprint) {}
+
+  /** This sink as a graph component (`GraphDSL`): one inlet. */
+  get shape(): SinkShape<In> {
+    return new SinkShape(new Inlet<In>('sink.in'));
+  }
 
   /** Transforms the materialized value. */
   mapMaterializedValue<M2>(f: (mat: Mat) => M2): Sink<In, M2> {
@@ -151,10 +155,11 @@ export class Sink<In, Mat = NotUsed> {
   }
 
   /**
-   * A sink from a custom stage with a `SinkShape` (the operator-author API).
+   * A sink from a graph with a `SinkShape`: a custom stage (the operator-author API) or a `GraphDSL` graph.
    * @example Sink.fromGraph(new MyBatchWriter(client))
    */
-  static fromGraph<T, M>(stage: GraphStage<SinkShape<T>, M>): Sink<T, M> {
-    return new Sink<T, M>(stageBlueprint(stage));
+  static fromGraph<T, M>(graph: Graph<SinkShape<T>, M>): Sink<T, M> {
+    requireShape(graph, 0, 1, 'Sink.fromGraph', 'a SinkShape (one inlet, no outlets)');
+    return new Sink<T, M>(graph.blueprint);
   }
 }

@@ -1,11 +1,10 @@
-import type { Observable, ObservableInput } from 'rxjs';
+import { defer as deferObservable, type Observable, type ObservableInput } from 'rxjs';
 import type { Readable } from 'node:stream';
 import { seq, type Blueprint } from '../core/blueprint';
 import type { Materializer, MaterializerSettings } from '../core/materializer';
 import type { DroppingOverflowStrategy } from '../core/overflow-strategy';
-import { stageBlueprint } from '../stage/stage-blueprint';
-import type { GraphStage } from '../stage/graph-stage';
-import type { SourceShape } from '../stage/shape';
+import { Outlet, SourceShape } from '../stage/shape';
+import { requireShape, type Graph } from '../graph/graph';
 import { cycle, fromAny, type SourceInput } from '../operators/source/from';
 import { defer, lazy } from '../operators/source/lazy';
 import { emptySource, failedSource, neverSource, singleSource } from '../operators/source/simple-sources';
@@ -34,6 +33,11 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   /** @internal */
   constructor(readonly blueprint: Blueprint) {
     super();
+  }
+
+  /** This source as a graph component (`GraphDSL`): one outlet. */
+  get shape(): SourceShape<Out> {
+    return new SourceShape(new Outlet<Out>('source.out'));
   }
 
   protected andThen<T>(stage: Blueprint): Source<T, Mat> {
@@ -77,14 +81,13 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * Runs this source now (it starts pulling when subscribed) and exposes the run as an RxJS Observable that can be
-   * subscribed once (a second subscriber gets `AlreadySubscribedError`; call `toObservable()` again for another
-   * run). The subscriber receives every element (RxJS cannot backpressure, so consume synchronously or buffer
-   * explicitly); unsubscribing cancels the stream.
+   * A cold RxJS Observable of this source: each subscription runs the stream once (nothing runs before). The
+   * subscriber receives every element (RxJS cannot backpressure, so consume synchronously or buffer explicitly);
+   * unsubscribing cancels the stream.
    * @example Source.range(1, 3).toObservable().subscribe(console.log)
    */
   toObservable(materializer?: Materializer | MaterializerSettings): Observable<Out> {
-    return this.runWith(new Sink<Out, Observable<Out>>(toObservable<Out>()), materializer);
+    return deferObservable(() => this.runWith(new Sink<Out, Observable<Out>>(toObservable<Out>()), materializer));
   }
 
   // ---- factories ------------------------------------------------------------------------------------------
@@ -265,10 +268,12 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   }
 
   /**
-   * A source from a custom stage with a `SourceShape` (the operator-author API).
+   * A source from a graph with a `SourceShape`: a custom stage (the operator-author API) or a `GraphDSL` graph.
    * @example Source.fromGraph(new MyPollingSource(client))
+   * @example Source.fromGraph(GraphDSL.create(b => { const m = b.add(Merge.create<number>(2)); b.from(a).to(m.in(0)); b.from(c).to(m.in(1)); return new SourceShape(m.out); }))
    */
-  static fromGraph<T, M>(stage: GraphStage<SourceShape<T>, M>): Source<T, M> {
-    return new Source<T, M>(stageBlueprint(stage));
+  static fromGraph<T, M>(graph: Graph<SourceShape<T>, M>): Source<T, M> {
+    requireShape(graph, 1, 0, 'Source.fromGraph', 'a SourceShape (no inlets, one outlet)');
+    return new Source<T, M>(graph.blueprint);
   }
 }

@@ -1,3 +1,4 @@
+import { closeIterator } from '../core/close-iterator';
 import { FusedStage } from './fused-stage';
 
 /**
@@ -123,10 +124,6 @@ export abstract class ExpandingStage<In, Out> extends FusedStage<In, Out> {
     const it = this.iterator;
     this.iterator = undefined;
     this.head = undefined;
-    try {
-      it?.return?.();
-    } catch {
-      // The stream is stopping already; an error while closing the iterator has nowhere to go.
-    }
+    closeIterator(it);
   }
 }

@@ -3,9 +3,12 @@ import { materialize, type Blueprint, type StageContext } from '../core/blueprin
 import { Deque } from '../core/deque';
 import type { BufferStats } from '../core/materializer';
 import { NoMoreElementsNeeded, type Downstream, type InPort, type OutPort, type Upstream } from '../core/protocol';
+import { reportUncaught } from '../core/report-uncaught';
 import { StageFailure } from '../core/stage-failure';
 import type { Inlet, Outlet, Shape } from './shape';
 import type { SubPort } from './sub-stream';
+import type { Graph } from '../graph/graph';
+import { stageBlueprint } from './stage-blueprint';
 
 /** Callbacks for an inlet (Akka's `InHandler`). */
 export interface InHandler {
@@ -31,8 +34,13 @@ export class StageProtocolError extends Error {
 }
 
 /** A stage definition for operator authors: a shape and a factory of logic (Akka's `GraphStage`). */
-export abstract class GraphStage<S extends Shape, M = void> {
+export abstract class GraphStage<S extends Shape, M = void> implements Graph<S, M> {
   abstract readonly shape: S;
+  declare readonly __mat?: M;
+  /** @internal The blueprint that materializes this stage (usable in the linear DSL and in `GraphDSL`). */
+  get blueprint(): Blueprint {
+    return stageBlueprint(this);
+  }
   /** The operator name used in graph paths and errors. */
   get name(): string {
     return this.constructor.name;
@@ -99,7 +107,10 @@ export abstract class GraphStageLogic {
 
   /** Called once after the graph is wired, before any signal is delivered. */
   preStart(): void {}
-  /** Called once when the stage has stopped (all ports closed, completed or failed); release resources here. */
+  /**
+   * Called once when the stage has stopped (all ports closed, completed or failed); release resources here. An
+   * error thrown here cannot fail the stream any more: it is rethrown from a scheduler task.
+   */
   postStop(): void {}
   /** Called when a timer scheduled with `scheduleOnce`/`schedulePeriodically` fires. */
   protected onTimer(_key: unknown): void {}
@@ -237,14 +248,16 @@ export abstract class GraphStageLogic {
 
   // ---- whole stage ----------------------------------------------------------------------------------------
 
-  /** Completes all outlets (after queued emits) and cancels all inlets. */
+  /** Completes all outlets (after queued emits) and cancels all inlets; the stage then stops. */
   completeStage(): void {
+    this.keepGoing = false;
     for (const o of this.outPorts.keys()) this.complete(o);
     for (const i of this.inPorts.keys()) this.cancel(i);
   }
 
   /** Cancels all inlets with `cause` and completes all outlets (the default reaction to downstream cancelling). */
   cancelStage(cause: unknown = new NoMoreElementsNeeded()): void {
+    this.keepGoing = false;
     for (const i of this.inPorts.keys()) this.cancel(i, cause);
     for (const o of this.outPorts.keys()) this.complete(o);
   }
@@ -253,6 +266,7 @@ export abstract class GraphStageLogic {
   failStage(error: unknown): void {
     const failure = this.ctx.failure(error);
     this.failure ??= failure;
+    this.keepGoing = false;
     for (const p of this.outPorts.values()) {
       if (p.closed) continue;
       p.closed = true;
@@ -264,7 +278,11 @@ export abstract class GraphStageLogic {
     this.checkStopped();
   }
 
-  /** Keeps the stage running after all its ports closed (e.g. to finish an async write); call `completeStage`/`stop` later. */
+  /**
+   * Keeps the stage running after all its ports closed (e.g. to finish an async write). `completeStage`,
+   * `cancelStage` and `failStage` end keep-going (the stage stops once its ports are closed), as does
+   * `setKeepGoing(false)`.
+   */
   setKeepGoing(enabled: boolean): void {
     this.keepGoing = enabled;
     if (!enabled) this.checkStopped();
@@ -435,9 +453,10 @@ export abstract class GraphStageLogic {
     for (const p of this.subPorts) if (!p.isClosed) p.closeWithStage(this.failure);
     try {
       this.postStop();
-    } finally {
-      this.ctx.stopped();
+    } catch (e) {
+      reportUncaught(this.ctx.scheduler, this.ctx.failure(e)); // the stream has ended: nothing left to fail
     }
+    this.ctx.stopped();
   }
 
   private inlet<T>(inlet: Inlet<T>): InletPort<T> {
@@ -508,6 +527,9 @@ class InletPort<T> implements InPort<T> {
         if (!h) throw new StageProtocolError(`no handler for ${String(this.inlet)}`);
         h.onPush();
       }
+      // onPush pulled and upstream answered at once with an element (and maybe its completion): both are handled
+      // by the process call they queued, in order, so the completion cannot overtake the element.
+      if (this.pushPending) return;
     }
     if (this.finishPending || this.failPending) {
       const failed = this.failPending;

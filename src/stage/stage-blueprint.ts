@@ -2,15 +2,14 @@ import { atom, type Blueprint, type StageContext } from '../core/blueprint';
 import type { GraphStage, GraphStageLogic } from './graph-stage';
 import type { Inlet, Outlet, Shape } from './shape';
 
-/** The blueprint of a single-inlet/single-outlet (or fewer) `GraphStage`, for the linear DSL. */
+/** The blueprint of a `GraphStage`: its ports in shape order (the linear DSL uses the first inlet and outlet). */
 export function stageBlueprint<M>(stage: GraphStage<Shape, M>, name = stage.name): Blueprint {
   const { inlets, outlets } = stage.shape;
-  if (inlets.length > 1 || outlets.length > 1) {
-    throw new TypeError(
-      `stage '${name}' has ${inlets.length} inlets and ${outlets.length} outlets; the linear DSL takes at most one of each (use GraphDSL)`,
-    );
-  }
-  return logicBlueprint(name, (ctx) => stage.createLogicAndMaterializedValue(ctx), inlets[0], outlets[0]);
+  return atom(name, (ctx) => {
+    const { logic, mat } = stage.createLogicAndMaterializedValue(ctx);
+    ctx.onStart(() => logic.start(), logic.stats());
+    return { ins: inlets.map((i) => logic.inPort(i)), outs: outlets.map((o) => logic.outPort(o)), mat };
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { map, timer } from 'rxjs';
 import { Keep, Source } from 'tributary';
 import { TestClock, TestSink, TestSource } from 'tributary/testing';
 
@@ -22,7 +23,6 @@ describe('probes', () => {
   });
   it('mapAsync with observables under virtual time', () => {
     const clock = new TestClock();
-    const { timer, map } = jest.requireActual('rxjs');
     const sink = Source.range(1, 3)
       .mapAsync(2, (x: number) => timer(10 * (4 - x), clock).pipe(map(() => x)))
       .runWith(TestSink.probe<number>(clock), clock.materializer());

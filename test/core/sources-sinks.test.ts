@@ -213,19 +213,30 @@ describe('RxJS interop', () => {
     expect((error as Error).message).toContain('only synchronous operators can be fused');
   });
 
-  it('toObservable runs the stream per subscription and cancels on unsubscribe', () => {
+  it('toObservable runs the stream per subscription and cancels on unsubscribe; a materialized one is single-use', () => {
     let pulled = 0;
-    const obs = Source.from(
-      (function* () {
-        for (;;) yield ++pulled;
-      })(),
-    ).toObservable();
+    const naturals = {
+      *[Symbol.iterator]() {
+        for (let i = 1; ; i++) {
+          pulled++;
+          yield i;
+        }
+      },
+    };
+    const obs = Source.from(naturals).toObservable();
+    expect(pulled).toBe(0); // cold: nothing runs before subscription
     const seen: number[] = [];
     obs.pipe(take(3)).subscribe((x) => seen.push(x));
     expect(seen).toEqual([1, 2, 3]);
     expect(pulled).toBe(3);
+    const again: number[] = [];
+    obs.pipe(take(2)).subscribe((x) => again.push(x));
+    expect(again).toEqual([1, 2]); // a second, independent run
+    expect(pulled).toBe(5);
+    const materialized = Source.range(1, 2).runWith(Sink.toObservable<number>());
+    materialized.subscribe();
     let error: unknown;
-    obs.subscribe({ error: (e) => (error = e) });
+    materialized.subscribe({ error: (e) => (error = e) });
     expect(error).toBeInstanceOf(AlreadySubscribedError);
   });
 
