@@ -24,6 +24,8 @@ export class Flow<In, Out, Mat = NotUsed> extends FlowOps<Out, Mat, FlowTag<In>>
     super();
   }
 
+  declare readonly __mat?: Mat;
+
   /** This flow as a graph component (`GraphDSL`): one inlet, one outlet. */
   get shape(): FlowShape<In, Out> {
     return new FlowShape(new Inlet<In>('flow.in'), new Outlet<Out>('flow.out'));

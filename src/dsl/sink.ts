@@ -25,6 +25,8 @@ export class Sink<In, Mat = NotUsed> {
   /** @internal */
   constructor(readonly blueprint: Blueprint) {}
 
+  declare readonly __mat?: Mat;
+
   /** This sink as a graph component (`GraphDSL`): one inlet. */
   get shape(): SinkShape<In> {
     return new SinkShape(new Inlet<In>('sink.in'));

@@ -35,6 +35,8 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
     super();
   }
 
+  declare readonly __mat?: Mat;
+
   /** This source as a graph component (`GraphDSL`): one outlet. */
   get shape(): SourceShape<Out> {
     return new SourceShape(new Outlet<Out>('source.out'));
