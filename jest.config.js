@@ -7,6 +7,11 @@ module.exports = {
   moduleNameMapper: {
     '^tributary$': '<rootDir>/src/index.ts',
     '^tributary/testing$': '<rootDir>/src/testing/index.ts',
+    '^tributary/hosting$': '<rootDir>/hosting/index.ts',
+    '^tributary/sinks/(.*)$': '<rootDir>/sinks/$1/index.ts',
+    '^tributary/azure$': '<rootDir>/azure/index.ts',
   },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 20000,
 };

@@ -4,11 +4,17 @@ import type { KillSwitch } from '../dsl/kill-switches';
  * Graceful shutdown of a stream whose elements carry offsets (Alpakka's `DrainingControl`): stop taking new
  * elements at the source, let everything already emitted reach the sink and the committer, then complete.
  *
+ * Place the kill switch right after the source (before a `Committer.track` flow) and take the completion of the
+ * committer: `drainAndShutdown()` then resolves once every element already read was processed and its offset
+ * committed.
+ *
  * @example
  * const control = source
  *   .viaMat(KillSwitches.single(), Keep.right)
- *   .via(publish)
- *   .toMat(Committer.sink(committable), DrainingControl.create);
+ *   .asSourceWithContext(change => change.offset)
+ *   .mapAsync(8, publish)
+ *   .toMat(Committer.sinkWithContext(committable), DrainingControl.create)
+ *   .run();
  * process.once('SIGTERM', () => control.drainAndShutdown());
  */
 export interface DrainingControl<T = void> {

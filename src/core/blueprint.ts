@@ -195,8 +195,9 @@ class Run {
   private buildGraph(bp: Extract<Blueprint, { kind: 'graph' }>, inherited: Attributes, names: readonly string[]): Materialized {
     const built = bp.components.map((c) => {
       const m = this.build(c, inherited, names);
-      // An identity flow inside a graph still needs a port on each side: a pass-through stage.
-      return m.identity ? this.build(passThrough, inherited, names) : m;
+      // An identity flow inside a graph still needs a port on each side: a pass-through stage (keeping the flow's
+      // materialized value, e.g. of `Flow.create().mapMaterializedValue(…)`).
+      return m.identity ? { ...this.build(passThrough, inherited, names), mat: m.mat } : m;
     });
     for (const { from, to } of bp.edges) connect(built[from[0]]!.outs[from[1]]!, built[to[0]]!.ins[to[1]]!);
     return {

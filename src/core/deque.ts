@@ -27,6 +27,11 @@ export class Deque<T> {
     return element;
   }
 
+  /** The oldest element without removing it (`undefined` when empty). */
+  peek(): T | undefined {
+    return this.tail === this.head ? undefined : this.slots[this.head & this.mask];
+  }
+
   clear(): void {
     this.slots = new Array(16);
     this.mask = 15;

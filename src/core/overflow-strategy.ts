@@ -1,3 +1,5 @@
+import type { RingBuffer } from './ring-buffer';
+
 /**
  * What a bounded buffer does when an element arrives and it is full.
  * - `backpressure`: stop pulling upstream until there is room (lossless).
@@ -36,4 +38,28 @@ export function checkOverflowStrategy(value: unknown, field = 'overflow'): Overf
     throw new TypeError(`${field} must be one of ${[...all].join(', ')}; got ${JSON.stringify(value)}`);
   }
   return value as OverflowStrategy;
+}
+
+/**
+ * Applies `strategy` to a full `buffer` an element arrives at: the dropping strategies make room (the result is
+ * `enqueue`) or drop the arriving element (`drop`, for `dropNew`); `fail` and `backpressure` (a backpressured
+ * buffer only gets an element it asked for) leave the buffer alone and answer `fail`.
+ */
+export function makeRoom(buffer: RingBuffer<unknown>, strategy: OverflowStrategy): 'enqueue' | 'drop' | 'fail' {
+  switch (strategy) {
+    case 'dropHead':
+      buffer.shift();
+      return 'enqueue';
+    case 'dropTail':
+      buffer.pop();
+      return 'enqueue';
+    case 'dropBuffer':
+      buffer.clear();
+      return 'enqueue';
+    case 'dropNew':
+      return 'drop';
+    case 'fail':
+    case 'backpressure':
+      return 'fail';
+  }
 }

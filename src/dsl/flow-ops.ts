@@ -50,6 +50,15 @@ import type { Flow } from './flow';
 import { Keep } from './keep';
 import type { Sink } from './sink';
 import type { Source } from './source';
+import { identity, seq } from '../core/blueprint';
+import { requirePositiveInt } from '../core/validate';
+import { flatMapPrefix } from '../substreams/flat-map-prefix';
+import { groupBy, type GroupByOptions } from '../substreams/group-by';
+import { prefixAndTail, type PrefixAndTailOptions } from '../substreams/prefix-and-tail';
+import { split } from '../substreams/split';
+import type { SplitFactory } from '../substreams/split-merge-logic';
+import { switchMap } from '../substreams/switch-map';
+import type { NotUsed } from './keep';
 
 /** Options of operators that support supervision. */
 export interface SupervisionOptions {
@@ -66,9 +75,24 @@ export interface FlowTag<In> {
   readonly kind: 'flow';
   readonly in: In;
 }
-/** The type an operator returns: a `Source` stays a `Source`, a `Flow` stays a `Flow` with the same input. */
+/** @internal Type tag of `SubFlow` for `Repr`: the parent's materialized value and tag. */
+export interface SubFlowTag<Mat, Tag> {
+  readonly kind: 'subflow';
+  readonly mat: Mat;
+  readonly parent: Tag;
+}
+/**
+ * The type an operator returns: a `Source` stays a `Source`, a `Flow` stays a `Flow` with the same input, a
+ * `SubFlow` stays a `SubFlow` of the same parent.
+ */
 export type Repr<Tag, Out, Mat> =
-  Tag extends FlowTag<infer In> ? Flow<In, Out, Mat> : Tag extends SourceTag ? Source<Out, Mat> : never;
+  Tag extends FlowTag<infer In>
+    ? Flow<In, Out, Mat>
+    : Tag extends SourceTag
+      ? Source<Out, Mat>
+      : Tag extends SubFlowTag<infer ParentMat, infer ParentTag>
+        ? SubFlow<Out, ParentMat, ParentTag>
+        : never;
 
 /** @internal Wraps the operator's blueprint with the supervision decider of `options`, if any. */
 function supervised(bp: Blueprint, options: SupervisionOptions | undefined): Blueprint {
@@ -670,6 +694,104 @@ export abstract class FlowOps<Out, Mat, Tag> {
     return this.andThen(tap(sink?.blueprint, 'wireTap'));
   }
 
+  // ---- substreams -----------------------------------------------------------------------------------------
+
+  /**
+   * Splits the stream into one substream per key; the operators applied to the returned `SubFlow` run on every
+   * substream, and `mergeSubstreams()` / `mergeSubstreamsWithParallelism(n)` / `concatSubstreams()` join them
+   * back. At most `maxSubstreams` keys are open at once; what happens with one more is `options.overflow`:
+   * `'fail'` (default: `TooManySubstreamsError` naming the limit and the key), `'backpressure'` (wait until a
+   * substream completes or idles out) or `{ hashLanes: n }` (keys hashed into `n` lanes, one substream per lane,
+   * any number of keys; a lane mixes keys). A substream that completes (e.g. `take(n)` inside it) or idles out
+   * (`options.idleTimeoutMs`) releases its key: a later element with that key opens a new substream, and no closed
+   * key is remembered.
+   * - Emits when: a substream emits and downstream pulls (substreams with an element ready take turns).
+   * - Backpressures when: the substream of the current element has not pulled it (one element is held: a slow
+   *   substream holds back the parent, as in Akka), or no substream can be opened for a new key.
+   * - Completes when: upstream completed and every substream completed.
+   * - Fails when: upstream or a substream fails, `keyFn` throws (supervision: resume/restart drop the element), or
+   *   a new key exceeds `maxSubstreams` under `'fail'`.
+   * @example
+   * Source.from(changes).groupBy(64, c => c.table, { idleTimeoutMs: 60_000 })
+   *   .groupedWithin(500, 1_000).mapAsync(1, batch => write(batch)).mergeSubstreams()
+   */
+  groupBy<K>(
+    maxSubstreams: number,
+    keyFn: (element: Out) => K,
+    options?: GroupByOptions & SupervisionOptions,
+  ): SubFlow<Out, Mat, Tag> {
+    return this.subFlow(groupBy(maxSubstreams, keyFn, options), options);
+  }
+
+  /**
+   * Starts a new substream with every element for which `predicate` holds (the first element always starts one,
+   * so no substream is empty); the previous substream's input completes. One substream is open at a time.
+   * - Emits when: a substream emits and downstream pulls. Backpressures when: the open substream backpressures.
+   * - Completes when: upstream and every substream completed. Fails when: upstream or a substream fails, or
+   *   `predicate` throws (supervision: resume/restart drop the element).
+   * - A substream that cancels drops the elements up to the next split (Akka's default `drain`).
+   * @example Source.from(lines).splitWhen(l => l.startsWith('#')).fold([], (acc, l) => [...acc, l]).concatSubstreams()
+   */
+  splitWhen(predicate: (element: Out) => boolean, options?: SupervisionOptions): SubFlow<Out, Mat, Tag> {
+    return this.subFlow(split(predicate, false), options);
+  }
+
+  /**
+   * Ends the current substream after each element for which `predicate` holds (that element is its last); the
+   * next element starts a new substream. Otherwise like `splitWhen`.
+   * @example Source.from(tokens).splitAfter(t => t === ';').fold('', (s, t) => s + t).mergeSubstreams()
+   */
+  splitAfter(predicate: (element: Out) => boolean, options?: SupervisionOptions): SubFlow<Out, Mat, Tag> {
+    return this.subFlow(split(predicate, true), options);
+  }
+
+  /**
+   * Takes the first `n` elements (fewer if upstream completes first), builds a flow with `f(prefix)`, and runs the
+   * prefix too, then the rest of the stream, through it, emitting what it emits. `f` runs once per materialization.
+   * - Emits when: the flow emits and downstream pulls. Backpressures when: the flow does (the prefix is collected
+   *   without waiting for downstream).
+   * - Completes when: the flow completes. Fails when: upstream fails before the flow exists, `f` throws or does not
+   *   return a Flow, or the flow fails (an upstream failure after that is passed into the flow).
+   * @example Source.from(csvLines).flatMapPrefix(1, ([header]) => Flow.create<string>().drop(1).map(l => parseRow(header!, l)))
+   */
+  flatMapPrefix<T>(n: number, f: (prefix: Out[]) => Flow<Out, T, unknown>): Repr<Tag, T, Mat> {
+    return this.andThen(flatMapPrefix(n, f));
+  }
+
+  /**
+   * Emits one pair `[prefix, tail]`: the first `n` elements (fewer if upstream completes first) and a source of
+   * the remaining ones, then completes. The tail can be materialized once, in any stream; until it is, upstream
+   * is not pulled further, and if it is not materialized within `subscriptionTimeoutMs` (default 5 s) upstream is
+   * cancelled and the tail fails with `SubscriptionTimeoutError` (a second materialization fails with
+   * `AlreadyMaterializedError`).
+   * - Emits when: `n` elements arrived (or upstream completed) and downstream pulls.
+   * - Backpressures when: downstream does; afterwards the tail's consumer sets the pace (nothing is buffered).
+   * - Completes when: the pair was emitted. Fails when: upstream fails before the pair (afterwards the tail fails).
+   * @example Source.from(rows).prefixAndTail(1).flatMapConcat(([[header], tail]) => tail.map(r => withHeader(header, r)))
+   */
+  prefixAndTail(n: number, options?: PrefixAndTailOptions): Repr<Tag, [Out[], Source<Out, NotUsed>], Mat> {
+    return this.andThen(prefixAndTail(n, options));
+  }
+
+  /**
+   * Maps each element to a source and emits its elements until the next element arrives: then the running source
+   * is cancelled (an element it held is dropped) and the new one takes over. Upstream is always pulled.
+   * - Emits when: the current inner source emits and downstream pulls. Backpressures when: downstream does (the
+   *   inner source is pulled one element ahead; upstream never waits).
+   * - Completes when: upstream and the current inner source completed.
+   * - Fails when: upstream or the current inner source fails, or `f` throws or does not return a Source.
+   * @example searchTerms.switchMap(term => Source.from(search(term)))
+   */
+  switchMap<T>(f: (element: Out) => Source<T, unknown>): Repr<Tag, T, Mat> {
+    return this.andThen(switchMap(f));
+  }
+
+  /** @internal A SubFlow whose stage `factory` builds (supervised by `options`), appended here when joined. */
+  private subFlow(factory: SplitFactory, options: SupervisionOptions | undefined): SubFlow<Out, Mat, Tag> {
+    const supervisedFactory: SplitFactory = (perSubstream, parallelism) => supervised(factory(perSubstream, parallelism), options);
+    return new SubFlow<Out, Mat, Tag>(identity, supervisedFactory, (stage) => this.andThen(stage));
+  }
+
   // ---- errors and lifecycle -------------------------------------------------------------------------------
 
   /**
@@ -718,5 +840,77 @@ export abstract class FlowOps<Out, Mat, Tag> {
     combine: (mat: Mat, done: Promise<void>) => M2 = Keep.right as (mat: Mat, done: Promise<void>) => M2,
   ): Repr<Tag, Out, M2> {
     return this.andThenMat<Out, Promise<void>, M2>(watchTermination(), combine);
+  }
+}
+
+/**
+ * A stream split into substreams by `groupBy`, `splitWhen` or `splitAfter`. The usual operators (`map`,
+ * `grouped`, `mapAsync`, `fold`, `via`…) apply to every substream; `mergeSubstreams()`,
+ * `mergeSubstreamsWithParallelism(n)` or `concatSubstreams()` join the substreams back into the parent `Source`
+ * or `Flow`, which keeps its materialized value (those of the per-substream stages are discarded).
+ *
+ * @example
+ * const perTable = Source.from(changes)
+ *   .groupBy(100, c => c.table)
+ *   .grouped(500)
+ *   .mapAsync(1, batch => writeBatch(batch))
+ *   .mergeSubstreams(); // Source<WriteResult, NotUsed>
+ */
+export class SubFlow<Out, Mat, ParentTag> extends FlowOps<Out, NotUsed, SubFlowTag<Mat, ParentTag>> {
+  /** @internal */
+  constructor(
+    /** @internal The per-substream flow. */
+    readonly blueprint: Blueprint,
+    private readonly factory: SplitFactory,
+    private readonly join: (stage: Blueprint) => unknown,
+  ) {
+    super();
+  }
+
+  protected andThen<T>(stage: Blueprint): SubFlow<T, Mat, ParentTag> {
+    return new SubFlow<T, Mat, ParentTag>(seq(this.blueprint, stage, Keep.left), this.factory, this.join);
+  }
+  protected andThenMat<T, M2, M3>(stage: Blueprint, combine: (l: NotUsed, r: M2) => M3): SubFlow<T, Mat, ParentTag> {
+    return new SubFlow<T, Mat, ParentTag>(seq(this.blueprint, stage, combine), this.factory, this.join);
+  }
+  protected withBlueprint(blueprint: Blueprint): SubFlow<Out, Mat, ParentTag> {
+    return new SubFlow<Out, Mat, ParentTag>(blueprint, this.factory, this.join);
+  }
+
+  /** Runs every substream through `flow` (materialized once per substream). */
+  via<T>(flow: Flow<Out, T, unknown>): SubFlow<T, Mat, ParentTag> {
+    return this.andThen(flow.blueprint);
+  }
+
+  /**
+   * Merges the substreams' elements as they come. After `groupBy` as many substreams run at once as keys may be
+   * open (`maxSubstreams`, or the number of hash lanes); after `splitWhen`/`splitAfter` up to 16 (a new substream
+   * waits while 16 older ones still emit).
+   * @example Source.from(rows).groupBy(10, r => r.key).map(enrich).mergeSubstreams()
+   */
+  mergeSubstreams(): Repr<ParentTag, Out, Mat> {
+    return this.join(this.factory(this.blueprint, undefined)) as Repr<ParentTag, Out, Mat>;
+  }
+
+  /**
+   * Merges the substreams' elements as they come, running at most `parallelism` substreams at once (open ones and
+   * closed ones still emitting): an element for a new substream waits, backpressuring the parent, until one
+   * finished. With `groupBy` and fewer than `maxSubstreams`, substreams must complete (or idle out) for new keys
+   * to get through.
+   * @example Source.from(rows).groupBy(100, r => r.key, { idleTimeoutMs: 1_000 }).map(enrich).mergeSubstreamsWithParallelism(8)
+   */
+  mergeSubstreamsWithParallelism(parallelism: number): Repr<ParentTag, Out, Mat> {
+    requirePositiveInt('mergeSubstreamsWithParallelism', 'parallelism', parallelism);
+    return this.join(this.factory(this.blueprint, parallelism)) as Repr<ParentTag, Out, Mat>;
+  }
+
+  /**
+   * Emits the substreams one after another: one substream runs at a time and the next one starts (with the
+   * element that opened it) only when the previous one completed. After `groupBy`, a new key therefore waits
+   * until the current substream completes or idles out (as in Akka, an endless substream blocks the rest).
+   * @example Source.from(lines).splitWhen(isHeader).fold([], collect).concatSubstreams()
+   */
+  concatSubstreams(): Repr<ParentTag, Out, Mat> {
+    return this.join(this.factory(this.blueprint, 1)) as Repr<ParentTag, Out, Mat>;
   }
 }

@@ -9,6 +9,8 @@ import { Keep, type NotUsed } from './keep';
 import { RunnableGraph } from './runnable-graph';
 import { Sink } from './sink';
 import type { Source } from './source';
+import { FlowWithContext } from '../context/flow-with-context';
+import { requireFunction } from '../core/validate';
 
 /**
  * A reusable, typed processing step with one input and one output. Immutable; compose with `via`, attach to a
@@ -64,6 +66,27 @@ export class Flow<In, Out, Mat = NotUsed> extends FlowOps<Out, Mat, FlowTag<In>>
   /** Transforms the materialized value. */
   mapMaterializedValue<M2>(f: (mat: Mat) => M2): Flow<In, Out, M2> {
     return new Flow<In, Out, M2>({ kind: 'mapMat', inner: this.blueprint, f });
+  }
+
+  /**
+   * Turns this flow into a `FlowWithContext` (Akka's `asFlowWithContext`): each incoming `[element, context]` pair
+   * is collapsed into this flow's input with `collapse`, and each output gets the context `extract` computes from
+   * it. Use it for flows that already carry the offset inside their elements.
+   * - Emits when: this flow emits. Backpressures when: this flow does. Completes when: this flow completes.
+   * - Fails when: this flow fails, or `collapse`/`extract` throws.
+   * @example Flow.create<Msg>().mapAsync(4, send).asFlowWithContext((m: Msg, o: Offset) => ({ ...m, o }), sent => sent.o)
+   */
+  asFlowWithContext<U, CtxU, CtxOut>(
+    collapse: (element: U, context: CtxU) => In,
+    extract: (element: Out) => CtxOut,
+  ): FlowWithContext<U, CtxU, Out, CtxOut, Mat> {
+    requireFunction('asFlowWithContext', 'collapse', collapse);
+    requireFunction('asFlowWithContext', 'extract', extract);
+    const pairs = Flow.create<[U, CtxU]>()
+      .map(([element, context]) => collapse(element, context))
+      .viaMat(this, Keep.right)
+      .map((out): [Out, CtxOut] => [out, extract(out)]);
+    return FlowWithContext.fromTuples(pairs);
   }
 
   /** Runs `source` through this flow into `sink`; returns both materialized values. */

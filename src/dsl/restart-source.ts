@@ -1,25 +1,9 @@
 import { restartSource } from '../operators/source/restart-source';
+import type { RestartSettings } from '../retry/backoff';
 import type { NotUsed } from './keep';
 import { Source } from './source';
 
-/** Backoff and limits for `RestartSource`. */
-export interface RestartSettings {
-  /** First delay before a restart, in ms (> 0). */
-  readonly minBackoffMs: number;
-  /** Largest delay (the delay doubles per restart up to this), in ms (>= `minBackoffMs`). */
-  readonly maxBackoffMs: number;
-  /** Random extra delay as a fraction of the delay (0.2 = up to 20 % more), against thundering herds. */
-  readonly randomFactor: number;
-  /**
-   * Restarts allowed within `maxRestartsWithinMs` before the source ends for good (failing with the last error,
-   * or completing if the last run completed); 0 = never restart; default unlimited.
-   */
-  readonly maxRestarts?: number;
-  /** The sliding window for `maxRestarts`, in ms; default: forever (`maxRestarts` counts all restarts). */
-  readonly maxRestartsWithinMs?: number;
-  /** Which failures restart (default: all); it gets the original error. Others fail the source at once. */
-  readonly restartOn?: (error: unknown) => boolean;
-}
+export type { RestartSettings } from '../retry/backoff';
 
 /**
  * Sources that restart the source `factory()` creates, with exponential backoff: for reconnecting to a database

@@ -21,6 +21,8 @@ import { Keep, type NotUsed } from './keep';
 import { RunnableGraph } from './runnable-graph';
 import { Sink } from './sink';
 import { toObservable } from '../operators/sink/to-observable';
+import { SourceWithContext } from '../context/source-with-context';
+import { requireFunction } from '../core/validate';
 
 /**
  * A blueprint of a stream with one output: `Out` elements, materialized value `Mat`. Immutable; every `run`
@@ -80,6 +82,18 @@ export class Source<Out, Mat = NotUsed> extends FlowOps<Out, Mat, SourceTag> {
   /** Transforms the materialized value. */
   mapMaterializedValue<M2>(f: (mat: Mat) => M2): Source<Out, M2> {
     return new Source<Out, M2>({ kind: 'mapMat', inner: this.blueprint, f });
+  }
+
+  /**
+   * Pairs each element with a context computed from it (typically its offset), giving a `SourceWithContext` whose
+   * operators keep each element's context up to the end (e.g. `Committer.sinkWithContext`).
+   * - Emits when: upstream emits. Backpressures when: downstream does. Completes when: upstream completes.
+   * - Fails when: `f` throws.
+   * @example changes.asSourceWithContext(c => c.offset).map(toMessage).toMat(Committer.sinkWithContext(committable), Keep.right)
+   */
+  asSourceWithContext<Ctx>(f: (element: Out) => Ctx): SourceWithContext<Out, Ctx, Mat> {
+    requireFunction('asSourceWithContext', 'f', f);
+    return SourceWithContext.fromTuples(this.map((element): [Out, Ctx] => [element, f(element)]));
   }
 
   /**

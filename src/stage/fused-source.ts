@@ -17,13 +17,12 @@ export abstract class FusedSource<T> implements OutPort<T> {
   /** True once completed, failed or cancelled. */
   protected done = false;
 
-  constructor(protected readonly ctx: StageContext) {
-    ctx.onStart(() => this.start(), this.stats());
-  }
-
-  /** Buffer counters for observers; sources that buffer (queues) override. Called from the constructor. */
-  protected stats(): BufferStats | undefined {
-    return undefined;
+  /** `stats`: buffer counters for observers, for sources that buffer (queues). */
+  constructor(
+    protected readonly ctx: StageContext,
+    stats?: BufferStats,
+  ) {
+    ctx.onStart(() => this.start(), stats);
   }
 
   attachDownstream(downstream: Downstream<T>): void {

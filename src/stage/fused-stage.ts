@@ -1,4 +1,4 @@
-import type { StageContext } from '../core/blueprint';
+import { atom, type Blueprint, type StageContext } from '../core/blueprint';
 import { NoMoreElementsNeeded, type Downstream, type InPort, type OutPort, type Upstream } from '../core/protocol';
 
 /**
@@ -128,4 +128,12 @@ export abstract class FusedStage<In, Out> implements InPort<In>, OutPort<Out> {
     this.downstream.onComplete();
     this.ctx.stopped();
   }
+}
+
+/** The blueprint of a stage that is its own input and output port (a `FusedStage`, the buffer), made per run. */
+export function fusedBlueprint(name: string, create: (ctx: StageContext) => InPort<any> & OutPort<any>): Blueprint {
+  return atom(name, (ctx) => {
+    const stage = create(ctx);
+    return { in: stage, out: stage, mat: undefined };
+  });
 }

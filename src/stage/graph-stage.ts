@@ -502,6 +502,8 @@ class InletPort<T> implements InPort<T> {
     return this.pulled;
   }
   onNext(element: T): void {
+    // An element that raced our cancel (its upstream had been pulled and had not yet seen the cancel) is dropped.
+    if (this.closed) return;
     if (!this.pulled) throw new StageProtocolError(`element pushed to ${String(this.inlet)} without demand`);
     this.pulled = false;
     this.available = true;

@@ -31,9 +31,16 @@ export class SubSinkInlet<T> implements SubPort {
 
   /** Runs `source` into this inlet and returns its materialized value. */
   materialize(source: Blueprint): unknown {
+    return this.logic.materializeSub(seq(source, this.sink(), (l) => l));
+  }
+
+  /**
+   * A sink blueprint that is this inlet, to end a sub-stream built elsewhere (e.g. a `SubSourceOutlet` run through
+   * a flow into it: `outlet.materialize(seq(flow, inlet.sink(), Keep.left))`). Materialize it once.
+   */
+  sink(): Blueprint {
     const port = this.port;
-    const sink = atom(this.name, () => ({ in: port, mat: undefined }));
-    return this.logic.materializeSub(seq(source, sink, (l) => l));
+    return atom(this.name, () => ({ in: port, mat: undefined }));
   }
 
   pull(): void {
@@ -91,6 +98,7 @@ class SubInPort<T> implements InPort<T> {
     return this.pulled && !this.closed;
   }
   onNext(element: T): void {
+    if (this.closed) return; // it raced our cancel
     if (!this.pulled) throw new StageProtocolError(`element pushed to sub-inlet '${this.name}' without demand`);
     this.pulled = false;
     this.available = true;

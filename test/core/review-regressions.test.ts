@@ -5,6 +5,7 @@ import {
   GraphStageLogic,
   Inlet,
   Keep,
+  KillSwitches,
   Materializer,
   NoMoreElementsNeeded,
   Outlet,
@@ -12,8 +13,11 @@ import {
   Sink,
   SinkShape,
   Source,
+  SourceShape,
+  Supervision,
   type StageContext,
   type StageInfo,
+  type UniqueKillSwitch,
 } from 'tributary';
 import { TestClock, TestSink, TestSource } from 'tributary/testing';
 
@@ -64,6 +68,53 @@ describe('engine review regressions', () => {
       clock.advance(10);
       clock.advance(10);
       sink.expectNext(0, 1, 2, 3).expectComplete();
+    });
+    it('an element that races a queued cancel is dropped; the upstream sees the cancel, not a protocol error', () => {
+      // The upstream had been pulled; while it runs, a kill switch downstream cancels it (queued behind a push it
+      // had already queued). The push reached the cancelled inlet, which threw a StageProtocolError into the
+      // upstream, so it failed instead of getting onDownstreamFinish.
+      const events: string[] = [];
+      let killSwitch: UniqueKillSwitch | undefined;
+      let kick: (() => void) | undefined;
+      class Pushy extends SimpleGraphStage<SourceShape<number>> {
+        readonly shape = new SourceShape(new Outlet<number>('out'));
+        createLogic(ctx: StageContext): GraphStageLogic {
+          const out = this.shape.out;
+          return new (class extends GraphStageLogic {
+            constructor() {
+              super(ctx, [], [out]);
+              this.setHandler(out, {
+                onPull: () => {},
+                onDownstreamFinish: () => {
+                  events.push('downstream finished');
+                  this.completeStage();
+                },
+              });
+              const step = this.getAsyncCallback<'stop' | 'push'>((what) => {
+                if (what === 'stop') killSwitch!.shutdown();
+                else if (this.isAvailable(out)) this.push(out, 1);
+              });
+              kick = this.getAsyncCallback<void>(() => {
+                step('stop');
+                step('push');
+              });
+            }
+            override failStage(error: unknown): void {
+              events.push(`failed: ${String(error)}`);
+              super.failStage(error);
+            }
+          })();
+        }
+      }
+      const [ks, probe] = Source.fromGraph(new Pushy())
+        .viaMat(KillSwitches.single<number>(), Keep.right)
+        .toMat(TestSink.probe<number>(), Keep.both)
+        .run();
+      killSwitch = ks;
+      probe.request(1);
+      kick!();
+      probe.expectComplete();
+      expect(events).toEqual(['downstream finished']);
     });
   });
 
@@ -239,6 +290,37 @@ describe('engine review regressions', () => {
       ).runWith(Sink.seq(), w.materializer);
       await expect(done).rejects.toMatchObject({ stage: 'unfoldResourceAsync', cause: readError });
       expect(w.stops('unfoldResourceAsync')).toEqual([1]);
+    });
+  });
+
+  describe('mapAsync family: a result that is not an ObservableInput is supervised like a failed call', () => {
+    const notAnObservable = 42 as never;
+    it('mapAsync resumes', async () => {
+      const out = await Source.from([1, 2, 3])
+        .mapAsync(2, (x) => (x === 2 ? notAnObservable : of(x)), { supervision: Supervision.resumingDecider })
+        .runWith(Sink.seq());
+      expect(out).toEqual([1, 3]);
+    });
+
+    it('mapAsyncUnordered resumes', async () => {
+      const out = await Source.from([1, 2, 3])
+        .mapAsyncUnordered(2, (x) => (x === 2 ? notAnObservable : of(x)), { supervision: Supervision.resumingDecider })
+        .runWith(Sink.seq());
+      expect(out).toEqual([1, 3]);
+    });
+
+    it('mapAsyncPartitioned resumes', async () => {
+      const out = await Source.from([1, 2, 3])
+        .mapAsyncPartitioned(2, (x) => x % 2, (x) => (x === 2 ? notAnObservable : of(x)), {
+          supervision: Supervision.resumingDecider,
+        })
+        .runWith(Sink.seq());
+      expect(out).toEqual([1, 3]);
+    });
+
+    it('without supervision the stream fails with the mapAsync stage named', async () => {
+      const done = Source.from([1, 2]).mapAsync(1, () => notAnObservable).runWith(Sink.seq());
+      await expect(done).rejects.toMatchObject({ stage: 'mapAsync', cause: expect.any(TypeError) });
     });
   });
 });

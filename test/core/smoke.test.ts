@@ -1,4 +1,6 @@
+import { map, timer } from 'rxjs';
 import { Source, Sink, Flow, Keep, OverflowStrategy, StageFailure } from 'tributary';
+import { TestClock } from 'tributary/testing';
 
 describe('linear streams', () => {
   it('maps, filters and collects', async () => {
@@ -20,10 +22,12 @@ describe('linear streams', () => {
     expect(n).toBe(1_000_000);
   });
   it('mapAsync keeps order', async () => {
-    const out = await Source.range(1, 20)
-      .mapAsync(4, (x) => new Promise<number>((r) => setTimeout(() => r(x * 10), (20 - x) % 5)))
-      .runWith(Sink.seq());
-    expect(out).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 10));
+    const clock = new TestClock(); // results resolve out of order, on virtual time
+    const done = Source.range(1, 20)
+      .mapAsync(4, (x) => timer((20 - x) % 5, clock).pipe(map(() => x * 10)))
+      .runWith(Sink.seq(), clock.materializer());
+    clock.advance(100);
+    expect(await done).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 10));
   });
   it('buffer + async boundary preserve elements', async () => {
     const out = await Source.range(1, 1000).buffer(8, OverflowStrategy.backpressure).async(4).runWith(Sink.seq());

@@ -12,7 +12,8 @@ export interface BroadcastOptions {
 /**
  * Emits each element to all `n` outputs; the slowest output sets the pace (no buffering beyond one element).
  * - Emits when: all open outputs have demand. Backpressures when: any open output backpressures.
- * - Completes when: upstream completes. Cancels when: all outputs cancelled (or any, with `eagerCancel`).
+ * - Completes when: upstream completes (after the element it holds was emitted). Fails when: upstream fails.
+ * - Cancels when: all outputs cancelled (or any, with `eagerCancel`).
  *
  * @example
  * const bcast = b.add(Broadcast.create<Change>(2));
@@ -41,13 +42,13 @@ export class Broadcast<T> extends GraphStage<UniformFanOutShape<T, T>> {
   createLogicAndMaterializedValue(ctx: StageContext): { logic: GraphStageLogic; mat: void } {
     const { shape, options } = this;
     const logic = new (class extends GraphStageLogic {
-      private pending: { readonly value: T } | undefined;
       constructor() {
         super(ctx, shape.inlets, shape.outlets);
+        // The element waiting for all outputs stays in the inlet until it is grabbed and pushed.
         this.setHandler(shape.in, {
-          onPush: () => {
-            this.pending = { value: this.grab(shape.in) };
-            this.tryEmit();
+          onPush: () => this.tryEmit(),
+          onUpstreamFinish: () => {
+            if (!this.isAvailable(shape.in)) this.completeStage(); // else after the held element was emitted
           },
         });
         for (const out of shape.outlets) {
@@ -64,12 +65,12 @@ export class Broadcast<T> extends GraphStage<UniformFanOutShape<T, T>> {
         this.pull(shape.in);
       }
       private tryEmit(): void {
-        const open = shape.outlets.filter((o) => !this.isClosed(o));
-        if (!this.pending || !open.every((o) => this.isAvailable(o))) return;
-        const { value } = this.pending;
-        this.pending = undefined;
-        for (const o of open) this.push(o, value);
-        this.tryPull(shape.in);
+        if (!this.isAvailable(shape.in)) return;
+        for (const o of shape.outlets) if (!this.isAvailable(o) && !this.isClosed(o)) return;
+        const value = this.grab(shape.in);
+        for (const o of shape.outlets) if (this.isAvailable(o)) this.push(o, value);
+        if (this.isClosed(shape.in)) this.completeStage();
+        else this.pull(shape.in);
       }
     })();
     return { logic, mat: undefined };

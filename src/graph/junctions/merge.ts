@@ -1,20 +1,23 @@
 import type { StageContext } from '../../core/blueprint';
-import { RingBuffer } from '../../core/ring-buffer';
 import { requirePositiveInt } from '../../core/validate';
 import { GraphStage, GraphStageLogic } from '../../stage/graph-stage';
-import { UniformFanInShape, type Inlet } from '../../stage/shape';
+import { UniformFanInShape } from '../../stage/shape';
+import { MergeLogic } from './merge-logic';
+import { booleanOption } from './options';
 
-/** Options of `Merge`. */
+/** Options of `Merge`, `MergePreferred` and `MergePrioritized`. */
 export interface MergeJunctionOptions {
   /** Complete as soon as any input completes (default: when all inputs completed). */
   readonly eagerComplete?: boolean;
 }
 
 /**
- * Merges `n` inputs into one output, taking elements as they arrive (inputs that are ready take turns).
- * Holds at most one element per input.
+ * Merges `n` inputs into one output, taking elements as they arrive (inputs that are ready take turns, longest
+ * waiting first). Holds at most one element per input.
  * - Emits when: an input has an element and the output has demand. Backpressures when: downstream backpressures.
- * - Completes when: all inputs completed (or any, with `eagerComplete`). Cancels when: downstream cancels.
+ * - Completes when: all inputs completed, or with `eagerComplete` when any input completed (the others are then
+ *   cancelled; elements already received are still emitted). Fails when: any input fails.
+ * - Cancels when: downstream cancels.
  *
  * @example
  * const merge = b.add(Merge.create<Row>(2));
@@ -37,44 +40,12 @@ export class Merge<T> extends GraphStage<UniformFanInShape<T, T>> {
   /** A merge of `n` inputs. */
   static create<T>(n: number, options: MergeJunctionOptions = {}): Merge<T> {
     requirePositiveInt('Merge', 'n', n);
+    booleanOption('Merge', options, 'eagerComplete');
     return new Merge<T>(n, options);
   }
 
   createLogicAndMaterializedValue(ctx: StageContext): { logic: GraphStageLogic; mat: void } {
     const { shape, options } = this;
-    const logic = new (class extends GraphStageLogic {
-      /** Inputs holding an element, in arrival order (each at most once). */
-      private readonly ready = new RingBuffer<Inlet<T>>(shape.inlets.length);
-      constructor() {
-        super(ctx, shape.inlets, shape.outlets);
-        for (const inlet of shape.inlets) {
-          this.setHandler(inlet, {
-            onPush: () => {
-              if (this.isAvailable(shape.out)) this.forward(inlet);
-              else this.ready.push(inlet);
-            },
-            onUpstreamFinish: () => this.completeIfDone(),
-          });
-        }
-        this.setHandler(shape.out, {
-          onPull: () => {
-            if (!this.ready.isEmpty) this.forward(this.ready.shift());
-          },
-        });
-      }
-      override preStart(): void {
-        for (const inlet of shape.inlets) this.pull(inlet);
-      }
-      private forward(inlet: Inlet<T>): void {
-        this.push(shape.out, this.grab(inlet));
-        if (!this.isClosed(inlet)) this.pull(inlet);
-        else this.completeIfDone();
-      }
-      private completeIfDone(): void {
-        const closed = shape.inlets.filter((i) => this.isClosed(i) && !this.isAvailable(i)).length;
-        if (options.eagerComplete ? closed > 0 : closed === shape.inlets.length && this.ready.isEmpty) this.completeStage();
-      }
-    })();
-    return { logic, mat: undefined };
+    return { logic: new MergeLogic(ctx, shape.inlets, shape.out, options.eagerComplete ?? false), mat: undefined };
   }
 }

@@ -1,5 +1,5 @@
 import type { Blueprint, StageContext } from '../../core/blueprint';
-import type { BufferStats } from '../../core/materializer';
+import { BufferCounters } from '../../core/buffer-counters';
 import { requireFunction, requirePositiveInt } from '../../core/validate';
 import { FlowLogic, flowLogicBlueprint } from './flow-logic';
 
@@ -9,12 +9,11 @@ import { FlowLogic, flowLogicBlueprint } from './flow-logic';
  * `aggregate` for the rest). Once `max` elements are aggregated, the next one waits as `pending` (it seeds the
  * next aggregate) and upstream is backpressured, so at most `max + 1` elements are held.
  */
-export class BatchLogic<In, S> extends FlowLogic<In, S> implements BufferStats {
-  readonly capacity: number;
+export class BatchLogic<In, S> extends FlowLogic<In, S> {
   private aggregated = 0;
   private acc: S | undefined;
   private pending: { readonly element: In } | undefined;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
   constructor(
     ctx: StageContext,
@@ -23,24 +22,13 @@ export class BatchLogic<In, S> extends FlowLogic<In, S> implements BufferStats {
     private readonly aggregate: (acc: S, element: In) => S,
   ) {
     super(ctx);
-    this.capacity = max + 1;
+    const held = (): number => this.aggregated + (this.pending ? 1 : 0);
+    this.counters = new BufferCounters(max + 1, held, undefined, () => !this.isStopped);
   }
 
-  get buffered(): number {
-    return this.aggregated + (this.pending ? 1 : 0);
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.isStopped ? 0 : this.capacity - this.buffered;
-  }
   /** Counters for `batch`; `conflate` (no limit) holds one aggregate of any number of elements and has none. */
-  override stats(): BufferStats | undefined {
-    return Number.isFinite(this.max) ? this : undefined;
+  override stats(): BufferCounters | undefined {
+    return Number.isFinite(this.max) ? this.counters : undefined;
   }
 
   override preStart(): void {
@@ -51,7 +39,7 @@ export class BatchLogic<In, S> extends FlowLogic<In, S> implements BufferStats {
     if (this.aggregated === 0) this.seedWith(element);
     else if (this.aggregated >= this.max) this.pending = { element };
     else this.fold(element);
-    if (this.buffered > this._peak) this._peak = this.buffered;
+    this.counters.sample();
     if (this.isAvailable(this.out)) this.flush();
     if (!this.pending) this.tryPull(this.in);
   }

@@ -1,16 +1,17 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
-import type { BufferStats } from '../../core/materializer';
-import { BufferOverflowError, checkOverflowStrategy, type OverflowStrategy } from '../../core/overflow-strategy';
+import type { Blueprint, StageContext } from '../../core/blueprint';
+import { BufferCounters } from '../../core/buffer-counters';
+import { BufferOverflowError, checkOverflowStrategy, makeRoom, type OverflowStrategy } from '../../core/overflow-strategy';
 import type { Downstream, InPort, OutPort, Upstream } from '../../core/protocol';
 import { RingBuffer } from '../../core/ring-buffer';
 import { requirePositiveInt } from '../../core/validate';
+import { fusedBlueprint } from '../../stage/fused-stage';
 
 /**
  * A bounded ring buffer between two parts of a stream (`buffer`, `async`). With `backpressure` it asks upstream
  * for more only once it has drained to half its capacity, so demand crosses the boundary in batches.
  * Elements go straight through while the buffer is empty and downstream has demand.
  */
-export class BufferStage<T> implements InPort<T>, OutPort<T>, BufferStats {
+export class BufferStage<T> implements InPort<T>, OutPort<T> {
   upstream!: Upstream;
   downstream!: Downstream<T>;
   private readonly buffer: RingBuffer<T>;
@@ -18,28 +19,16 @@ export class BufferStage<T> implements InPort<T>, OutPort<T>, BufferStats {
   private finished = false;
   private draining = false;
   private upstreamWaiting = false;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
   constructor(
     private readonly ctx: StageContext,
-    readonly capacity: number,
+    private readonly capacity: number,
     private readonly overflow: OverflowStrategy,
   ) {
     this.buffer = new RingBuffer<T>(capacity);
-    ctx.onStart(() => this.upstream.onDemand(), this);
-  }
-
-  get buffered(): number {
-    return this.buffer.size;
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.finished ? 0 : this.capacity - this.buffer.size;
+    this.counters = new BufferCounters(capacity, () => this.buffer.size, undefined, () => !this.finished);
+    ctx.onStart(() => this.upstream.onDemand(), this.counters);
   }
 
   attachUpstream(upstream: Upstream): void {
@@ -64,29 +53,20 @@ export class BufferStage<T> implements InPort<T>, OutPort<T>, BufferStats {
       return;
     }
     if (buffer.isFull) {
-      switch (this.overflow) {
-        case 'dropHead':
-          buffer.shift();
-          break;
-        case 'dropTail':
-          buffer.pop();
-          break;
-        case 'dropBuffer':
-          buffer.clear();
-          break;
-        case 'dropNew':
-          return;
-        case 'fail':
-          this.fail(new BufferOverflowError(this.capacity));
-          return;
-        case 'backpressure':
-          // Upstream broke the protocol; keep the element rather than lose it, and say so.
-          this.fail(new Error(`buffer of ${this.capacity}: upstream pushed without demand`));
-          return;
+      const room = makeRoom(buffer, this.overflow);
+      if (room === 'drop') return;
+      if (room === 'fail') {
+        // With `backpressure`, upstream broke the protocol: fail rather than lose the element silently.
+        const error =
+          this.overflow === 'fail'
+            ? new BufferOverflowError(this.capacity)
+            : new Error(`buffer of ${this.capacity}: upstream pushed without demand`);
+        this.fail(error);
+        return;
       }
     }
     buffer.push(element);
-    if (buffer.size > this._peak) this._peak = buffer.size;
+    this.counters.sample();
     this.drain();
   }
 
@@ -150,8 +130,5 @@ export class BufferStage<T> implements InPort<T>, OutPort<T>, BufferStats {
 export function buffer<T>(size: number, overflow: OverflowStrategy): Blueprint {
   requirePositiveInt('buffer', 'size', size);
   checkOverflowStrategy(overflow);
-  return atom('buffer', (ctx) => {
-    const stage = new BufferStage<T>(ctx, size, overflow);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('buffer', (ctx) => new BufferStage<T>(ctx, size, overflow));
 }

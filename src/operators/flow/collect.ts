@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class CollectStage<In, Out> extends FusedStage<In, Out> {
   constructor(
@@ -24,8 +24,5 @@ class CollectStage<In, Out> extends FusedStage<In, Out> {
 /** @internal `collect(f)`: map and filter in one step, `undefined` results are dropped (supervised). */
 export function collect<In, Out>(f: (element: In) => Out | undefined): Blueprint {
   requireFunction('collect', 'f', f);
-  return atom('collect', (ctx) => {
-    const stage = new CollectStage(ctx, f);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('collect', (ctx) => new CollectStage(ctx, f));
 }

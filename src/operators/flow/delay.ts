@@ -1,6 +1,6 @@
 import type { Blueprint, StageContext } from '../../core/blueprint';
-import type { BufferStats } from '../../core/materializer';
-import { BufferOverflowError, OverflowStrategy } from '../../core/overflow-strategy';
+import { BufferCounters } from '../../core/buffer-counters';
+import { BufferOverflowError, makeRoom, OverflowStrategy } from '../../core/overflow-strategy';
 import { RingBuffer } from '../../core/ring-buffer';
 import { requireDuration, requirePositiveInt } from '../../core/validate';
 import { FlowLogic, flowLogicBlueprint } from './flow-logic';
@@ -31,34 +31,23 @@ const DUE = 'delay';
  * Holds each element until `arrival + ms` in a ring buffer (due times are in arrival order, so the head is always
  * the next one due). A timer runs only while downstream is pulling and the head is not due yet.
  */
-class DelayLogic<T> extends FlowLogic<T, T> implements BufferStats {
+class DelayLogic<T> extends FlowLogic<T, T> {
   private readonly waiting: RingBuffer<Delayed<T>>;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
   constructor(
     ctx: StageContext,
     private readonly ms: number,
-    readonly capacity: number,
+    private readonly capacity: number,
     private readonly overflow: DelayOverflowStrategy,
   ) {
     super(ctx);
     this.waiting = new RingBuffer(capacity);
+    this.counters = new BufferCounters(capacity, () => this.waiting.size, undefined, () => !this.isStopped);
   }
 
-  get buffered(): number {
-    return this.waiting.size;
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.isStopped ? 0 : this.capacity - this.waiting.size;
-  }
-  override stats(): BufferStats {
-    return this;
+  override stats(): BufferCounters {
+    return this.counters;
   }
 
   override preStart(): void {
@@ -68,30 +57,17 @@ class DelayLogic<T> extends FlowLogic<T, T> implements BufferStats {
   protected override onElement(element: T): void {
     const waiting = this.waiting;
     if (waiting.isFull) {
-      switch (this.overflow) {
-        case 'emitEarly':
-          // Only pulled while full if downstream was pulling, so the outlet is available.
-          this.push(this.out, waiting.shift().element);
-          break;
-        case 'dropHead':
-          waiting.shift();
-          break;
-        case 'dropTail':
-          waiting.pop();
-          break;
-        case 'dropBuffer':
-          waiting.clear();
-          break;
-        case 'dropNew':
-          this.pullIfAllowed();
-          return;
-        default: // 'fail' ('backpressure' never pulls while full)
-          this.failStage(new BufferOverflowError(this.capacity));
-          return;
+      if (this.overflow === 'emitEarly') {
+        // Only pulled while full if downstream was pulling, so the outlet is available.
+        this.push(this.out, waiting.shift().element);
+      } else {
+        const room = makeRoom(waiting, this.overflow); // 'fail' ('backpressure' never pulls while full)
+        if (room === 'fail') return this.failStage(new BufferOverflowError(this.capacity));
+        if (room === 'drop') return this.pullIfAllowed();
       }
     }
     waiting.push({ due: this.now() + this.ms, element });
-    if (waiting.size > this._peak) this._peak = waiting.size;
+    this.counters.sample();
     this.deliver();
   }
 

@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class DropWhileStage<T> extends FusedStage<T, T> {
   private dropping = true;
@@ -27,8 +27,5 @@ class DropWhileStage<T> extends FusedStage<T, T> {
 /** @internal `dropWhile(p)`: the predicate is not called again once it failed to hold. */
 export function dropWhile<T>(predicate: (element: T) => boolean): Blueprint {
   requireFunction('dropWhile', 'predicate', predicate);
-  return atom('dropWhile', (ctx) => {
-    const stage = new DropWhileStage(ctx, predicate);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('dropWhile', (ctx) => new DropWhileStage(ctx, predicate));
 }

@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireNonNegativeInt } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class DropStage<T> extends FusedStage<T, T> {
   constructor(
@@ -18,8 +18,5 @@ class DropStage<T> extends FusedStage<T, T> {
 /** @internal `drop(n)`. */
 export function drop(n: number): Blueprint {
   requireNonNegativeInt('drop', 'n', n);
-  return atom('drop', (ctx) => {
-    const stage = new DropStage(ctx, n);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('drop', (ctx) => new DropStage(ctx, n));
 }

@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class FilterStage<T> extends FusedStage<T, T> {
   constructor(
@@ -26,8 +26,5 @@ class FilterStage<T> extends FusedStage<T, T> {
 export function filter<T>(predicate: (element: T) => boolean, negate: boolean): Blueprint {
   const name = negate ? 'filterNot' : 'filter';
   requireFunction(name, 'predicate', predicate);
-  return atom(name, (ctx) => {
-    const stage = new FilterStage(ctx, predicate, negate);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint(name, (ctx) => new FilterStage(ctx, predicate, negate));
 }

@@ -1,64 +1,36 @@
 import type { Blueprint, StageContext } from '../../core/blueprint';
-import type { BufferStats } from '../../core/materializer';
+import { BufferCounters } from '../../core/buffer-counters';
 import { RingBuffer } from '../../core/ring-buffer';
 import { requireFunction, requirePositiveInt } from '../../core/validate';
 import type { Source } from '../../dsl/source';
-import { GraphStageLogic } from '../../stage/graph-stage';
-import { Inlet, Outlet } from '../../stage/shape';
-import { logicBlueprint } from '../../stage/stage-blueprint';
 import { SubSinkInlet } from '../../stage/sub-stream';
+import { flowLogicBlueprint } from './flow-logic';
 import { returnedSource } from './graph-arg';
-
-const inlet = new Inlet<any>('flatMap.in');
-const outlet = new Outlet<any>('flatMap.out');
+import { ParallelLogic } from './parallel-logic';
 
 /**
  * Shared by `flatMapMerge(breadth, f)` and `flatMapConcat(f)` (breadth 1): runs up to `breadth` inner sources at
  * once, each pulled one element at a time. Inner sources with an element waiting queue up in arrival order, so
  * at most `breadth` elements are held and no inner source can starve the others.
  */
-class FlatMapLogic<In, Out> extends GraphStageLogic implements BufferStats {
+class FlatMapLogic<In, Out> extends ParallelLogic<In, Out> {
   /** Inner sources whose pushed element waits for downstream, oldest first. */
   private readonly ready: RingBuffer<SubSinkInlet<Out>>;
   /** Inner sources running or holding a waiting element. */
   private active = 0;
-  private _peak = 0;
 
   constructor(
     ctx: StageContext,
-    readonly capacity: number,
+    capacity: number,
     private readonly f: (element: In) => Source<Out, unknown>,
   ) {
-    super(ctx, [inlet], [outlet]);
+    // Elements waiting for downstream, and inner sources running without one.
+    super(ctx, new BufferCounters(capacity, () => this.ready.size, () => this.active - this.ready.size));
     this.ready = new RingBuffer(capacity);
-    this.setHandler(inlet, {
-      onPush: () => this.open(this.grab(inlet)),
-      onUpstreamFinish: () => this.completeIfDone(),
-    });
-    this.setHandler(outlet, { onPull: () => this.pushReady() });
   }
 
-  get buffered(): number {
-    return this.ready.size;
-  }
-  get inFlight(): number {
-    return this.active - this.ready.size;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.capacity - this.active;
-  }
-  override stats(): BufferStats {
-    return this;
-  }
-
-  override preStart(): void {
-    this.pull(inlet);
-  }
-
-  private open(element: In): void {
+  /** Runs the element's inner source. */
+  protected override onElement(element: In): void {
     const source = returnedSource(this.ctx.name, this.f(element)); // a throw fails the stage
     const inner: SubSinkInlet<Out> = new SubSinkInlet<Out>(this, `${this.ctx.name}.inner`, {
       onPush: () => {
@@ -69,16 +41,17 @@ class FlatMapLogic<In, Out> extends GraphStageLogic implements BufferStats {
         if (!inner.isAvailable) this.innerDone();
       },
     });
-    if (++this.active > this._peak) this._peak = this.active;
+    this.active++;
+    this.counters.sample();
     inner.materialize(source);
     inner.pull();
     this.pullIfRoom();
   }
 
-  private pushReady(): void {
-    if (this.ready.isEmpty || !this.isAvailable(outlet)) return;
+  protected pushReady(): void {
+    if (this.ready.isEmpty || !this.isAvailable(this.out)) return;
     const inner = this.ready.shift();
-    this.push(outlet, inner.grab());
+    this.push(this.out, inner.grab());
     if (inner.isClosed) this.innerDone();
     else inner.pull();
   }
@@ -88,20 +61,12 @@ class FlatMapLogic<In, Out> extends GraphStageLogic implements BufferStats {
     this.pullIfRoom();
     this.completeIfDone();
   }
-
-  private pullIfRoom(): void {
-    if (this.active < this.capacity) this.tryPull(inlet);
-  }
-
-  private completeIfDone(): void {
-    if (this.isClosed(inlet) && this.active === 0) this.completeStage();
-  }
 }
 
 /** @internal `flatMapMerge(breadth, f)` and, with breadth 1, `flatMapConcat(f)`. */
 export function flatMap<In, Out>(name: string, breadth: number, f: (element: In) => Source<Out, unknown>): Blueprint {
   requireFunction(name, 'f', f);
-  return logicBlueprint(name, (ctx) => new FlatMapLogic(ctx, breadth, f), inlet, outlet);
+  return flowLogicBlueprint(name, (ctx) => new FlatMapLogic(ctx, breadth, f));
 }
 
 /** @internal `flatMapMerge(breadth, f)`. */

@@ -7,8 +7,9 @@ const inlet = new Inlet<any>('in');
 const outlet = new Outlet<any>('out');
 
 /**
- * A one-inlet/one-outlet `GraphStageLogic` for the time- and rate-aware operators. By default it passes elements
- * straight through (a pull pulls upstream, an element is pushed on); subclasses override the hooks.
+ * A one-inlet/one-outlet `GraphStageLogic` for the operators written on the author API (time- and rate-aware
+ * operators, mapAsync, flatMap, kill switches). By default it passes elements straight through (a pull pulls
+ * upstream, an element is pushed on); subclasses override the hooks. Upstream failure fails the stage.
  */
 export abstract class FlowLogic<In, Out> extends GraphStageLogic {
   protected readonly in: Inlet<In> = inlet;
@@ -37,7 +38,10 @@ export abstract class FlowLogic<In, Out> extends GraphStageLogic {
   }
 }
 
-/** The linear-DSL blueprint of a `FlowLogic` created per materialization. */
-export function flowLogicBlueprint(name: string, create: (ctx: StageContext) => FlowLogic<any, any>): Blueprint {
+/** The linear-DSL blueprint of a `FlowLogic` created per materialization (optionally with a materialized value). */
+export function flowLogicBlueprint(
+  name: string,
+  create: (ctx: StageContext) => FlowLogic<any, any> | { readonly logic: FlowLogic<any, any>; readonly mat: unknown },
+): Blueprint {
   return logicBlueprint(name, create, inlet, outlet);
 }

@@ -1,7 +1,7 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { NoSuchElementError } from '../../core/errors';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 /** Folds every element into one value, emitted when upstream completes. */
 class FoldStage<In, S> extends FusedStage<In, S> {
@@ -42,10 +42,7 @@ class FoldStage<In, S> extends FusedStage<In, S> {
 export function foldStage<In, S>(name: string, zero: S | undefined, f: (acc: S, element: In) => S): Blueprint {
   requireFunction(name, 'f', f);
   const reduce = zero === undefined;
-  return atom(name, (ctx) => {
-    const stage = new FoldStage<In, S>(ctx, zero as S, f, reduce);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint(name, (ctx) => new FoldStage<In, S>(ctx, zero as S, f, reduce));
 }
 
 /** @internal `fold(zero, f)`. */

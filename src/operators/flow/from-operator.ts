@@ -1,7 +1,8 @@
 import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { RingBuffer } from '../../core/ring-buffer';
-import { FusedStage } from '../../stage/fused-stage';
+import { NoMoreElementsNeeded } from '../../core/protocol';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 /** Most elements a fused RxJS operator may emit without downstream demand before the stream fails. */
 const MAX_OUTBOX = 1024;
@@ -13,7 +14,7 @@ export class UnboundedOperatorError extends Error {
 
 class OperatorStage<In, Out> extends FusedStage<In, Out> {
   override readonly passesDemand = false;
-  private input!: Subscriber<In>;
+  private input: Subscriber<In> | undefined;
   private subscription: Subscription | undefined;
   private readonly outbox = new RingBuffer<Out>(MAX_OUTBOX);
   private upstreamFinished = false;
@@ -26,23 +27,34 @@ class OperatorStage<In, Out> extends FusedStage<In, Out> {
       this.input = subscriber;
     });
     ctx.onStart(() => {
-      this.subscription = operator(source).subscribe({
-        next: (x) => this.onOutput(x),
-        error: (e) => this.fail(e),
-        complete: () => {
-          this.outputCompleted = true;
-          this.flush();
-        },
-      });
+      try {
+        this.subscription = operator(source).subscribe({
+          next: (x) => this.onOutput(x),
+          error: (e) => this.fail(e),
+          complete: () => {
+            this.outputCompleted = true;
+            this.flush();
+          },
+        });
+      } catch (e) {
+        this.fail(e); // the operator function itself threw
+      }
     });
   }
 
+  /** No input is taken before the operator subscribed to it (an operator may never do, e.g. `() => NEVER`). */
   override hasDemand(): boolean {
-    return !this.closed && !this.outputCompleted && this.outbox.isEmpty && this.downstream.hasDemand();
+    return (
+      !this.closed &&
+      this.input !== undefined &&
+      !this.outputCompleted &&
+      this.outbox.isEmpty &&
+      this.downstream.hasDemand()
+    );
   }
 
   onNext(element: In): void {
-    this.input.next(element);
+    this.input!.next(element);
     this.flush();
   }
 
@@ -51,18 +63,25 @@ class OperatorStage<In, Out> extends FusedStage<In, Out> {
     if (this.outbox.isEmpty && !this.upstreamFinished && !this.closed) this.upstream.onDemand();
   }
 
+  /** Also after upstream finished while output still waits, so `closed` alone cannot tell whether to stop. */
   override cancel(cause?: unknown): void {
+    if (this.finished) return;
+    this.finished = this.closed = true;
     this.subscription?.unsubscribe();
-    super.cancel(cause);
+    this.outbox.clear();
+    if (!this.upstreamFinished) this.upstream.cancel(cause);
+    this.ctx.stopped();
   }
 
   protected override onUpstreamFinish(): void {
     this.upstreamFinished = true;
-    this.input.complete(); // the operator completes its output when it is done (its complete callback flushes)
+    this.input?.complete(); // the operator completes its output when it is done (its complete callback flushes)
   }
 
   protected override onUpstreamFailure(error: unknown): void {
+    this.finished = true;
     this.subscription?.unsubscribe();
+    this.outbox.clear();
     super.onUpstreamFailure(error);
   }
 
@@ -97,9 +116,8 @@ class OperatorStage<In, Out> extends FusedStage<In, Out> {
   private flush(): void {
     while (!this.outbox.isEmpty && this.downstream.hasDemand()) this.downstream.onNext(this.outbox.shift());
     if (this.outputCompleted && this.outbox.isEmpty && !this.finished) {
-      this.finished = true;
-      this.closed = true;
-      this.upstream.cancel();
+      this.finished = this.closed = true;
+      if (!this.upstreamFinished) this.upstream.cancel(new NoMoreElementsNeeded()); // the operator completed early
       this.downstream.onComplete();
       this.ctx.stopped();
     }
@@ -111,8 +129,5 @@ export function fromOperator<In, Out>(operator: OperatorFunction<In, Out>): Blue
   if (typeof operator !== 'function') {
     throw new TypeError(`Flow.fromOperator: expected an RxJS operator function, got ${typeof operator}`);
   }
-  return atom('fromOperator', (ctx) => {
-    const stage = new OperatorStage<In, Out>(ctx, operator);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('fromOperator', (ctx) => new OperatorStage<In, Out>(ctx, operator));
 }

@@ -9,10 +9,10 @@ export function requireGraph(op: string, field: string, kind: 'Source' | 'Sink',
 }
 
 /** The blueprint of the `Source` a user function returned; throws a clear error for anything else. */
-export function returnedSource(op: string, value: unknown): Blueprint {
+export function returnedSource(op: string, value: unknown, fn = 'the function'): Blueprint {
   const blueprint = (value as { blueprint?: Blueprint } | null | undefined)?.blueprint;
   if (typeof blueprint !== 'object' || blueprint === null || typeof blueprint.kind !== 'string') {
-    throw new TypeError(`${op}: the function must return a Source, got ${value === null ? 'null' : typeof value}`);
+    throw new TypeError(`${op}: ${fn} must return a Source, got ${value === null ? 'null' : typeof value}`);
   }
   return blueprint;
 }

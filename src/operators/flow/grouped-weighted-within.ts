@@ -1,5 +1,5 @@
 import type { Blueprint, StageContext } from '../../core/blueprint';
-import type { BufferStats } from '../../core/materializer';
+import { BufferCounters } from '../../core/buffer-counters';
 import { requireFunction, requirePositiveDuration, requirePositiveInt } from '../../core/validate';
 import { FlowLogic, flowLogicBlueprint } from './flow-logic';
 
@@ -12,14 +12,13 @@ const WINDOW = 'groupedWithin';
  * element is pending the stage keeps pulling, so it holds at most `n` elements plus one pending element.
  * The window restarts whenever a group is emitted; its timer is re-armed lazily (once per window).
  */
-class GroupedWeightedWithinLogic<T> extends FlowLogic<T, T[]> implements BufferStats {
-  readonly capacity: number;
+class GroupedWeightedWithinLogic<T> extends FlowLogic<T, T[]> {
   private group: T[] = [];
   private groupWeight = 0;
   private pending: { readonly element: T; readonly weight: number } | undefined;
   private ready = false;
   private windowStart = 0;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
   constructor(
     ctx: StageContext,
@@ -29,23 +28,12 @@ class GroupedWeightedWithinLogic<T> extends FlowLogic<T, T[]> implements BufferS
     private readonly ms: number,
   ) {
     super(ctx);
-    this.capacity = n + 1;
+    const held = (): number => this.group.length + (this.pending ? 1 : 0);
+    this.counters = new BufferCounters(n + 1, held, undefined, () => !this.isStopped);
   }
 
-  get buffered(): number {
-    return this.group.length + (this.pending ? 1 : 0);
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.isStopped ? 0 : this.capacity - this.buffered;
-  }
-  override stats(): BufferStats {
-    return this;
+  override stats(): BufferCounters {
+    return this.counters;
   }
 
   override preStart(): void {
@@ -73,7 +61,7 @@ class GroupedWeightedWithinLogic<T> extends FlowLogic<T, T[]> implements BufferS
       this.pending = { element, weight };
       this.ready = true;
     }
-    if (this.buffered > this._peak) this._peak = this.buffered;
+    this.counters.sample();
     if (this.ready && this.isAvailable(this.out)) this.emitGroup();
     else if (!this.pending) this.pull(this.in);
   }

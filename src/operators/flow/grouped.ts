@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requirePositiveInt } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class GroupedStage<T> extends FusedStage<T, T[]> {
   private group: T[] = [];
@@ -29,8 +29,5 @@ class GroupedStage<T> extends FusedStage<T, T[]> {
 /** @internal `grouped(size)`. */
 export function grouped<T>(size: number): Blueprint {
   requirePositiveInt('grouped', 'size', size);
-  return atom('grouped', (ctx) => {
-    const stage = new GroupedStage<T>(ctx, size);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('grouped', (ctx) => new GroupedStage<T>(ctx, size));
 }

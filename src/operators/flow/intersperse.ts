@@ -1,5 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { ExpandingStage } from '../../stage/expanding-stage';
+import { fusedBlueprint } from '../../stage/fused-stage';
 
 class IntersperseStage<T> extends ExpandingStage<T, T> {
   private seenFirst = false;
@@ -30,8 +31,5 @@ class IntersperseStage<T> extends ExpandingStage<T, T> {
 /** @internal `intersperse(inject, start?, end?)`: on an empty stream only `start` and `end` are emitted. */
 export function intersperse<T>(inject: T, start?: T, end?: T): Blueprint {
   if (inject === undefined) throw new TypeError('intersperse: inject must not be undefined');
-  return atom('intersperse', (ctx) => {
-    const stage = new IntersperseStage(ctx, inject, start, end);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('intersperse', (ctx) => new IntersperseStage(ctx, inject, start, end));
 }

@@ -1,10 +1,5 @@
 import type { Blueprint, StageContext } from '../../core/blueprint';
-import { GraphStageLogic } from '../../stage/graph-stage';
-import { Inlet, Outlet } from '../../stage/shape';
-import { logicBlueprint } from '../../stage/stage-blueprint';
-
-const inlet = new Inlet<any>('killSwitch.in');
-const outlet = new Outlet<any>('killSwitch.out');
+import { FlowLogic, flowLogicBlueprint } from './flow-logic';
 
 /** How a switch was fired. */
 export type Termination = { readonly aborted: false } | { readonly aborted: true; readonly error: unknown };
@@ -37,16 +32,14 @@ export class SwitchState {
 }
 
 /** Passes elements through until its switch fires, then completes (shutdown) or fails (abort) and cancels upstream. */
-class KillSwitchLogic<T> extends GraphStageLogic {
+class KillSwitchLogic<T> extends FlowLogic<T, T> {
   private unlisten: (() => void) | undefined;
 
   constructor(
     ctx: StageContext,
     private readonly state: SwitchState,
   ) {
-    super(ctx, [inlet], [outlet]);
-    this.setHandler(inlet, { onPush: () => this.push(outlet, this.grab(inlet) as T) });
-    this.setHandler(outlet, { onPull: () => this.pull(inlet) });
+    super(ctx);
   }
 
   override preStart(): void {
@@ -62,13 +55,8 @@ class KillSwitchLogic<T> extends GraphStageLogic {
 
 /** @internal A kill-switch stage controlled by `state`; `mat` makes the materialized value. */
 export function killSwitchStage<M>(name: string, create: () => { readonly state: SwitchState; readonly mat: M }): Blueprint {
-  return logicBlueprint(
-    name,
-    (ctx) => {
-      const { state, mat } = create();
-      return { logic: new KillSwitchLogic(ctx, state), mat };
-    },
-    inlet,
-    outlet,
-  );
+  return flowLogicBlueprint(name, (ctx) => {
+    const { state, mat } = create();
+    return { logic: new KillSwitchLogic(ctx, state), mat };
+  });
 }

@@ -1,7 +1,7 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { StreamLimitReachedError } from '../../core/errors';
 import { requireNonNegativeInt } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class LimitStage<T> extends FusedStage<T, T> {
   private seen = 0;
@@ -20,8 +20,5 @@ class LimitStage<T> extends FusedStage<T, T> {
 /** @internal `limit(max)`: fails with `StreamLimitReachedError` on element `max + 1`. */
 export function limit(max: number): Blueprint {
   requireNonNegativeInt('limit', 'max', max);
-  return atom('limit', (ctx) => {
-    const stage = new LimitStage(ctx, max);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('limit', (ctx) => new LimitStage(ctx, max));
 }

@@ -1,8 +1,8 @@
 import type { LogLevel } from '../../core/attributes';
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { StageFailure } from '../../core/stage-failure';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 /** Where `log` writes: one method per level (`console` fits). */
 export interface Logger {
@@ -105,8 +105,5 @@ export function log<T>(name: string, extract?: (element: T) => unknown, options?
   for (const level of ['debug', 'info', 'warn', 'error'] as const) {
     requireFunction('log', `options.logger.${level}`, (logger as Partial<Logger>)[level]);
   }
-  return atom('log', (ctx) => {
-    const stage = new LogStage(ctx, name, extract, logger);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('log', (ctx) => new LogStage(ctx, name, extract, logger));
 }

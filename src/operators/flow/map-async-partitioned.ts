@@ -1,15 +1,11 @@
 import type { ObservableInput, Unsubscribable } from 'rxjs';
 import type { Blueprint, StageContext } from '../../core/blueprint';
 import { firstValue } from '../../core/first-value';
-import type { BufferStats } from '../../core/materializer';
+import { BufferCounters } from '../../core/buffer-counters';
 import { RingBuffer } from '../../core/ring-buffer';
 import { requireFunction, requirePositiveInt } from '../../core/validate';
-import { GraphStageLogic } from '../../stage/graph-stage';
-import { Inlet, Outlet } from '../../stage/shape';
-import { logicBlueprint } from '../../stage/stage-blueprint';
-
-const inlet = new Inlet<any>('mapAsyncPartitioned.in');
-const outlet = new Outlet<any>('mapAsyncPartitioned.out');
+import { flowLogicBlueprint } from './flow-logic';
+import { ParallelLogic } from './parallel-logic';
 
 const WAITING = 0; // its key has a call in flight
 const RUNNING = 1;
@@ -29,53 +25,28 @@ interface Slot<In, K, Out> {
  * one call in flight (the next element of a key starts when the previous call settled), and results leave in
  * input order. `parallelism` bounds waiting + running + finished-but-not-emitted elements together.
  */
-class MapAsyncPartitionedLogic<In, K, Out> extends GraphStageLogic implements BufferStats {
+class MapAsyncPartitionedLogic<In, K, Out> extends ParallelLogic<In, Out> {
   private readonly slots: RingBuffer<Slot<In, K, Out>>;
   /** Keys with a call in flight. */
   private readonly busy = new Set<K>();
   private calls = 0;
-  private _peak = 0;
 
   constructor(
     ctx: StageContext,
-    readonly capacity: number,
+    capacity: number,
     private readonly partition: (element: In) => K,
     private readonly f: (element: In, key: K) => ObservableInput<Out>,
   ) {
-    super(ctx, [inlet], [outlet]);
+    super(ctx, new BufferCounters(capacity, () => this.slots.size - this.calls, () => this.calls));
     this.slots = new RingBuffer(capacity);
-    this.setHandler(inlet, {
-      onPush: () => this.accept(this.grab(inlet)),
-      onUpstreamFinish: () => this.completeIfDone(),
-    });
-    this.setHandler(outlet, { onPull: () => this.pushReady() });
-  }
-
-  get inFlight(): number {
-    return this.calls;
-  }
-  get buffered(): number {
-    return this.slots.size - this.calls;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.capacity - this.slots.size;
-  }
-  override stats(): BufferStats {
-    return this;
-  }
-
-  override preStart(): void {
-    this.pull(inlet);
   }
 
   override postStop(): void {
     while (!this.slots.isEmpty) this.slots.shift().handle?.unsubscribe();
   }
 
-  private accept(element: In): void {
+  /** Queues the element in input order and calls `f` for it unless its key has a call in flight. */
+  protected override onElement(element: In): void {
     let key: K;
     try {
       key = this.partition(element);
@@ -85,7 +56,7 @@ class MapAsyncPartitionedLogic<In, K, Out> extends GraphStageLogic implements Bu
     }
     const slot: Slot<In, K, Out> = { state: WAITING, element, key, value: undefined, handle: undefined };
     this.slots.push(slot);
-    if (this.slots.size > this._peak) this._peak = this.slots.size;
+    this.counters.sample();
     if (!this.busy.has(key)) this.call(slot);
     this.pullIfRoom();
   }
@@ -94,18 +65,15 @@ class MapAsyncPartitionedLogic<In, K, Out> extends GraphStageLogic implements Bu
     slot.state = RUNNING;
     this.busy.add(slot.key);
     this.calls++;
-    let input: ObservableInput<Out>;
     try {
-      input = this.f(slot.element as In, slot.key);
+      slot.handle = firstValue(
+        this.f(slot.element as In, slot.key),
+        this.getAsyncCallback<Out>((value) => this.settle(slot, { value })),
+        this.getAsyncCallback<unknown>((error) => this.settle(slot, { error })),
+      );
     } catch (e) {
-      this.settle(slot, { error: e });
-      return;
+      this.settle(slot, { error: e }); // `f` threw or returned something that is not an ObservableInput
     }
-    slot.handle = firstValue(
-      input,
-      this.getAsyncCallback<Out>((value) => this.settle(slot, { value })),
-      this.getAsyncCallback<unknown>((error) => this.settle(slot, { error })),
-    );
   }
 
   /** A call finished: record the outcome, start the key's next element, emit what is ready. */
@@ -143,26 +111,18 @@ class MapAsyncPartitionedLogic<In, K, Out> extends GraphStageLogic implements Bu
     return false;
   }
 
-  private pushReady(): void {
+  protected pushReady(): void {
     if (this.isStopped) return;
     while (!this.slots.isEmpty) {
       const head = this.slots.peek();
       if (head.state === DROPPED) this.slots.shift();
-      else if (head.state === DONE && this.isAvailable(outlet)) {
+      else if (head.state === DONE && this.isAvailable(this.out)) {
         this.slots.shift();
-        this.push(outlet, head.value as Out);
+        this.push(this.out, head.value as Out);
       } else break;
     }
     this.pullIfRoom();
     this.completeIfDone();
-  }
-
-  private pullIfRoom(): void {
-    if (!this.isStopped && !this.slots.isFull) this.tryPull(inlet);
-  }
-
-  private completeIfDone(): void {
-    if (this.isClosed(inlet) && this.slots.isEmpty) this.completeStage();
   }
 }
 
@@ -180,10 +140,5 @@ export function mapAsyncPartitioned<In, K, Out>(
   requirePositiveInt('mapAsyncPartitioned', 'parallelism', parallelism);
   requireFunction('mapAsyncPartitioned', 'partition', partition);
   requireFunction('mapAsyncPartitioned', 'f', f);
-  return logicBlueprint(
-    'mapAsyncPartitioned',
-    (ctx) => new MapAsyncPartitionedLogic(ctx, parallelism, partition, f),
-    inlet,
-    outlet,
-  );
+  return flowLogicBlueprint('mapAsyncPartitioned', (ctx) => new MapAsyncPartitionedLogic(ctx, parallelism, partition, f));
 }

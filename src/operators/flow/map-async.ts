@@ -1,16 +1,11 @@
 import type { ObservableInput, Unsubscribable } from 'rxjs';
-import type { StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { firstValue } from '../../core/first-value';
-import type { BufferStats } from '../../core/materializer';
+import { BufferCounters } from '../../core/buffer-counters';
 import { RingBuffer } from '../../core/ring-buffer';
 import { requireFunction, requirePositiveInt } from '../../core/validate';
-import { GraphStageLogic } from '../../stage/graph-stage';
-import { Inlet, Outlet } from '../../stage/shape';
-import { logicBlueprint } from '../../stage/stage-blueprint';
-import type { Blueprint } from '../../core/blueprint';
-
-const inlet = new Inlet<any>('mapAsync.in');
-const outlet = new Outlet<any>('mapAsync.out');
+import { flowLogicBlueprint } from './flow-logic';
+import { ParallelLogic } from './parallel-logic';
 
 const PENDING = 0;
 const DONE = 1;
@@ -26,47 +21,23 @@ interface Slot<T> {
  * Shared by `mapAsync` (ordered) and `mapAsyncUnordered`: up to `parallelism` calls in flight; results wait in a
  * ring buffer of the same size. Counts `inFlight` (calls not resolved) and `buffered` (results not yet pushed).
  */
-export class MapAsyncLogic<In, Out> extends GraphStageLogic implements BufferStats {
+export class MapAsyncLogic<In, Out> extends ParallelLogic<In, Out> {
   private readonly slots: RingBuffer<Slot<Out>>;
   private readonly ready: RingBuffer<Out> | undefined;
   private readonly active = new Set<Slot<Out>>();
   private pending = 0;
-  private _peak = 0;
 
   constructor(
     ctx: StageContext,
-    readonly capacity: number,
+    capacity: number,
     private readonly f: (element: In) => ObservableInput<Out>,
     private readonly ordered: boolean,
   ) {
-    super(ctx, [inlet], [outlet]);
+    // Results not yet pushed (buffered) and calls not resolved (in flight).
+    const results = (): number => (ordered ? this.slots.size - this.pending : this.ready!.size);
+    super(ctx, new BufferCounters(capacity, results, () => this.pending));
     this.slots = new RingBuffer(capacity);
     this.ready = ordered ? undefined : new RingBuffer<Out>(capacity);
-    this.setHandler(inlet, {
-      onPush: () => this.start1(this.grab(inlet)),
-      onUpstreamFinish: () => this.completeIfDone(),
-    });
-    this.setHandler(outlet, { onPull: () => this.pushReady() });
-  }
-
-  get inFlight(): number {
-    return this.pending;
-  }
-  get buffered(): number {
-    return this.ordered ? this.slots.size - this.pending : this.ready!.size;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.capacity - this.occupancy();
-  }
-  override stats(): BufferStats {
-    return this;
-  }
-
-  override preStart(): void {
-    this.pull(inlet);
   }
 
   override postStop(): void {
@@ -75,12 +46,22 @@ export class MapAsyncLogic<In, Out> extends GraphStageLogic implements BufferSta
     this.active.clear();
   }
 
-  private start1(element: In): void {
+  /** Calls `f` for the element and registers the call (a throw or a bad result is supervised at once). */
+  protected override onElement(element: In): void {
     const slot: Slot<Out> = { state: PENDING, value: undefined, handle: undefined };
-    let input: ObservableInput<Out>;
     try {
-      input = this.f(element);
+      // The callbacks run later (queued), after the slot was registered below.
+      slot.handle = firstValue(
+        this.f(element),
+        this.getAsyncCallback<Out>((v) => this.onResult(slot, v)),
+        this.getAsyncCallback<unknown>((e) => {
+          this.pending--;
+          this.onFailure(slot, e);
+          this.pushReady();
+        }),
+      );
     } catch (e) {
+      // `f` threw, or returned something that is not an ObservableInput: supervised like a failed call.
       this.onFailure(slot, e);
       this.pullIfRoom();
       return;
@@ -88,17 +69,7 @@ export class MapAsyncLogic<In, Out> extends GraphStageLogic implements BufferSta
     if (this.ordered) this.slots.push(slot);
     else this.active.add(slot);
     this.pending++;
-    const total = this.pending + this.buffered;
-    if (total > this._peak) this._peak = total;
-    slot.handle = firstValue(
-      input,
-      this.getAsyncCallback<Out>((v) => this.onResult(slot, v)),
-      this.getAsyncCallback<unknown>((e) => {
-        this.pending--;
-        this.onFailure(slot, e);
-        this.pushReady();
-      }),
-    );
+    this.counters.sample();
     this.pullIfRoom();
   }
 
@@ -124,7 +95,7 @@ export class MapAsyncLogic<In, Out> extends GraphStageLogic implements BufferSta
     this.active.delete(slot);
   }
 
-  private pushReady(): void {
+  protected pushReady(): void {
     if (this.ordered) {
       while (!this.slots.isEmpty && this.slots.peek().state !== PENDING) {
         const head = this.slots.peek();
@@ -132,29 +103,15 @@ export class MapAsyncLogic<In, Out> extends GraphStageLogic implements BufferSta
           this.slots.shift();
           continue;
         }
-        if (!this.isAvailable(outlet)) break;
+        if (!this.isAvailable(this.out)) break;
         this.slots.shift();
-        this.push(outlet, head.value as Out);
+        this.push(this.out, head.value as Out);
       }
     } else {
-      while (!this.ready!.isEmpty && this.isAvailable(outlet)) this.push(outlet, this.ready!.shift());
+      while (!this.ready!.isEmpty && this.isAvailable(this.out)) this.push(this.out, this.ready!.shift());
     }
     this.pullIfRoom();
     this.completeIfDone();
-  }
-
-  private pullIfRoom(): void {
-    if (this.isStopped || this.isClosed(inlet) || this.hasBeenPulled(inlet) || this.isAvailable(inlet)) return;
-    if (this.occupancy() < this.capacity) this.pull(inlet);
-  }
-
-  private completeIfDone(): void {
-    if (this.isClosed(inlet) && this.occupancy() === 0) this.completeStage();
-  }
-
-  /** Calls in flight plus results waiting to be pushed. */
-  private occupancy(): number {
-    return this.ordered ? this.slots.size : this.active.size + this.ready!.size;
   }
 }
 
@@ -162,8 +119,5 @@ export class MapAsyncLogic<In, Out> extends GraphStageLogic implements BufferSta
 export function mapAsync<In, Out>(parallelism: number, f: (element: In) => ObservableInput<Out>): Blueprint {
   requirePositiveInt('mapAsync', 'parallelism', parallelism);
   requireFunction('mapAsync', 'f', f);
-  return logicBlueprint('mapAsync', (ctx) => new MapAsyncLogic(ctx, parallelism, f, true), inlet, outlet);
+  return flowLogicBlueprint('mapAsync', (ctx) => new MapAsyncLogic(ctx, parallelism, f, true));
 }
-
-/** @internal Ports shared with `mapAsyncUnordered`. */
-export const mapAsyncPorts = { inlet, outlet };

@@ -1,6 +1,7 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
 import { ExpandingStage } from '../../stage/expanding-stage';
+import { fusedBlueprint } from '../../stage/fused-stage';
 
 class MapConcatStage<In, Out> extends ExpandingStage<In, Out> {
   constructor(
@@ -27,8 +28,5 @@ class MapConcatStage<In, Out> extends ExpandingStage<In, Out> {
  */
 export function mapConcat<In, Out>(f: (element: In) => Iterable<Out>): Blueprint {
   requireFunction('mapConcat', 'f', f);
-  return atom('mapConcat', (ctx) => {
-    const stage = new MapConcatStage(ctx, f);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('mapConcat', (ctx) => new MapConcatStage(ctx, f));
 }

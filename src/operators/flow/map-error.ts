@@ -1,7 +1,7 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { rootCause } from '../../core/stage-failure';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class MapErrorStage<T> extends FusedStage<T, T> {
   constructor(
@@ -30,8 +30,5 @@ class MapErrorStage<T> extends FusedStage<T, T> {
  */
 export function mapError(f: (error: unknown) => unknown): Blueprint {
   requireFunction('mapError', 'f', f);
-  return atom('mapError', (ctx) => {
-    const stage = new MapErrorStage(ctx, f);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('mapError', (ctx) => new MapErrorStage(ctx, f));
 }

@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class MapStage<In, Out> extends FusedStage<In, Out> {
   constructor(
@@ -24,8 +24,5 @@ class MapStage<In, Out> extends FusedStage<In, Out> {
 /** @internal `map(f)` (supervised). */
 export function map<In, Out>(f: (element: In) => Out): Blueprint {
   requireFunction('map', 'f', f);
-  return atom('map', (ctx) => {
-    const stage = new MapStage(ctx, f);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('map', (ctx) => new MapStage(ctx, f));
 }

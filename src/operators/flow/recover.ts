@@ -1,7 +1,7 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { rootCause } from '../../core/stage-failure';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class RecoverStage<T> extends FusedStage<T, T> {
   constructor(
@@ -32,8 +32,5 @@ class RecoverStage<T> extends FusedStage<T, T> {
  */
 export function recover<T>(f: (error: unknown) => T | undefined): Blueprint {
   requireFunction('recover', 'f', f);
-  return atom('recover', (ctx) => {
-    const stage = new RecoverStage(ctx, f);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('recover', (ctx) => new RecoverStage(ctx, f));
 }

@@ -1,6 +1,7 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
 import { ExpandingStage } from '../../stage/expanding-stage';
+import { fusedBlueprint } from '../../stage/fused-stage';
 
 class ScanStage<In, S> extends ExpandingStage<In, S> {
   private acc: S;
@@ -35,8 +36,5 @@ class ScanStage<In, S> extends ExpandingStage<In, S> {
 export function scan<In, S>(zero: S, f: (acc: S, element: In) => S): Blueprint {
   requireFunction('scan', 'f', f);
   if (zero === undefined) throw new TypeError('scan: zero must not be undefined (it is emitted as an element)');
-  return atom('scan', (ctx) => {
-    const stage = new ScanStage(ctx, zero, f);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('scan', (ctx) => new ScanStage(ctx, zero, f));
 }

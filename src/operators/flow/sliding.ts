@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requirePositiveInt } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class SlidingStage<T> extends FusedStage<T, T[]> {
   private window: T[] = [];
@@ -51,8 +51,5 @@ class SlidingStage<T> extends FusedStage<T, T[]> {
 export function sliding<T>(size: number, step: number): Blueprint {
   requirePositiveInt('sliding', 'size', size);
   requirePositiveInt('sliding', 'step', step);
-  return atom('sliding', (ctx) => {
-    const stage = new SlidingStage<T>(ctx, size, step);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('sliding', (ctx) => new SlidingStage<T>(ctx, size, step));
 }

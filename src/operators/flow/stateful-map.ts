@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class StatefulMapStage<S, In, Out> extends FusedStage<In, Out> {
   private state!: S;
@@ -107,8 +107,5 @@ export function statefulMap<S, In, Out>(
   requireFunction('statefulMap', 'create', create);
   requireFunction('statefulMap', 'f', f);
   requireFunction('statefulMap', 'onComplete', onComplete);
-  return atom('statefulMap', (ctx) => {
-    const stage = new StatefulMapStage(ctx, create, f, onComplete);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('statefulMap', (ctx) => new StatefulMapStage(ctx, create, f, onComplete));
 }

@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireFunction } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class TakeWhileStage<T> extends FusedStage<T, T> {
   constructor(
@@ -30,8 +30,5 @@ class TakeWhileStage<T> extends FusedStage<T, T> {
 /** @internal `takeWhile(p, inclusive)`. */
 export function takeWhile<T>(predicate: (element: T) => boolean, inclusive: boolean): Blueprint {
   requireFunction('takeWhile', 'predicate', predicate);
-  return atom('takeWhile', (ctx) => {
-    const stage = new TakeWhileStage(ctx, predicate, inclusive === true);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('takeWhile', (ctx) => new TakeWhileStage(ctx, predicate, inclusive === true));
 }

@@ -1,6 +1,6 @@
-import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import type { Blueprint, StageContext } from '../../core/blueprint';
 import { requireNonNegativeInt } from '../../core/validate';
-import { FusedStage } from '../../stage/fused-stage';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class TakeStage<T> extends FusedStage<T, T> {
   private left: number;
@@ -20,8 +20,5 @@ class TakeStage<T> extends FusedStage<T, T> {
 /** @internal `take(n)`. */
 export function take<T>(n: number): Blueprint {
   requireNonNegativeInt('take', 'n', n);
-  return atom('take', (ctx) => {
-    const stage = new TakeStage<T>(ctx, n);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('take', (ctx) => new TakeStage<T>(ctx, n));
 }

@@ -1,5 +1,5 @@
-import { atom, type Blueprint } from '../../core/blueprint';
-import { FusedStage } from '../../stage/fused-stage';
+import type { Blueprint } from '../../core/blueprint';
+import { FusedStage, fusedBlueprint } from '../../stage/fused-stage';
 
 class ZipWithIndexStage<T> extends FusedStage<T, [T, number]> {
   private index = 0;
@@ -10,8 +10,5 @@ class ZipWithIndexStage<T> extends FusedStage<T, [T, number]> {
 
 /** @internal `zipWithIndex()`: pairs each element with its 0-based index. */
 export function zipWithIndex(): Blueprint {
-  return atom('zipWithIndex', (ctx) => {
-    const stage = new ZipWithIndexStage(ctx);
-    return { in: stage, out: stage, mat: undefined };
-  });
+  return fusedBlueprint('zipWithIndex', (ctx) => new ZipWithIndexStage(ctx));
 }

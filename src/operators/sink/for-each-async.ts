@@ -1,7 +1,7 @@
 import type { ObservableInput, Unsubscribable } from 'rxjs';
 import type { Blueprint, StageContext } from '../../core/blueprint';
 import { EmptyResultError, firstValue } from '../../core/first-value';
-import type { BufferStats } from '../../core/materializer';
+import { BufferCounters } from '../../core/buffer-counters';
 import { requireFunction, requirePositiveInt } from '../../core/validate';
 import { Deferred } from '../../stage/fused-sink';
 import { GraphStageLogic } from '../../stage/graph-stage';
@@ -15,15 +15,15 @@ const inlet = new Inlet<any>('forEachAsync.in');
  * finished and the last call settled. A call that fails (or throws) fails the stage, which cancels upstream and
  * unsubscribes the calls still running. A call's first value, or its completion without one, counts as done.
  */
-class ForEachAsyncLogic<T> extends GraphStageLogic implements BufferStats {
+class ForEachAsyncLogic<T> extends GraphStageLogic {
   readonly result = new Deferred<void>();
   private readonly calls = new Set<Unsubscribable>();
   private pending = 0;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
   constructor(
     ctx: StageContext,
-    readonly capacity: number,
+    private readonly capacity: number,
     private readonly f: (element: T) => ObservableInput<unknown>,
   ) {
     super(ctx, [inlet], []);
@@ -32,22 +32,11 @@ class ForEachAsyncLogic<T> extends GraphStageLogic implements BufferStats {
       onUpstreamFinish: () => this.pullOrFinish(),
       onUpstreamFailure: (e) => this.abort(e),
     });
+    this.counters = new BufferCounters(capacity, () => 0, () => this.pending, () => !this.isStopped);
   }
 
-  get buffered(): number {
-    return 0;
-  }
-  get inFlight(): number {
-    return this.pending;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.isStopped ? 0 : this.capacity - this.pending;
-  }
-  override stats(): BufferStats {
-    return this;
+  override stats(): BufferCounters {
+    return this.counters;
   }
 
   override preStart(): void {
@@ -74,7 +63,7 @@ class ForEachAsyncLogic<T> extends GraphStageLogic implements BufferStats {
 
   private call(element: T): void {
     this.pending++;
-    if (this.pending > this._peak) this._peak = this.pending;
+    this.counters.sample();
     let handle: Unsubscribable | undefined;
     const settled = this.getAsyncCallback<{ readonly error?: unknown }>((result) => {
       if (handle) this.calls.delete(handle);

@@ -1,5 +1,6 @@
 import type { Observer } from 'rxjs';
 import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { reportUncaught } from '../../core/report-uncaught';
 import { FusedSink } from '../../stage/fused-sink';
 
 /**
@@ -27,9 +28,7 @@ class ObserverSink<T> extends FusedSink<T> {
     try {
       callback();
     } catch (e) {
-      this.ctx.scheduler.schedule(() => {
-        throw e;
-      });
+      reportUncaught(this.ctx.scheduler, e);
     }
   }
 }

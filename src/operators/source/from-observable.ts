@@ -1,8 +1,9 @@
-import { from, Subject, takeUntil, type ObservableInput } from 'rxjs';
+import { from, Subject, takeUntil, type Observable, type ObservableInput } from 'rxjs';
 import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
 import {
   BufferOverflowError,
   checkOverflowStrategy,
+  makeRoom,
   type DroppingOverflowStrategy,
 } from '../../core/overflow-strategy';
 import { requirePositiveInt } from '../../core/validate';
@@ -27,7 +28,7 @@ class ObservableSource<T> extends PushSource<T> {
 
   constructor(
     ctx: StageContext,
-    private readonly input: ObservableInput<T>,
+    private readonly input: Observable<T>,
     private readonly overflow: DroppingOverflowStrategy,
     capacity: number,
   ) {
@@ -35,7 +36,7 @@ class ObservableSource<T> extends PushSource<T> {
   }
 
   protected override afterStart(): void {
-    from(this.input)
+    this.input
       .pipe(takeUntil(this.stopped))
       .subscribe({
         next: (element) => this.offer(element),
@@ -46,24 +47,10 @@ class ObservableSource<T> extends PushSource<T> {
 
   private offer(element: T): void {
     if (this.done || this.completing) return;
-    const buffer = this.buffer;
-    if (buffer.isFull) {
-      switch (this.overflow) {
-        case 'dropHead':
-          buffer.shift();
-          break;
-        case 'dropTail':
-          buffer.pop();
-          break;
-        case 'dropBuffer':
-          buffer.clear();
-          break;
-        case 'dropNew':
-          return;
-        case 'fail':
-          this.fail(new BufferOverflowError(this.capacity));
-          return;
-      }
+    if (this.buffer.isFull) {
+      const room = makeRoom(this.buffer, this.overflow);
+      if (room === 'drop') return;
+      if (room === 'fail') return this.fail(new BufferOverflowError(this.capacity));
     }
     this.enqueue(element);
   }
@@ -77,7 +64,13 @@ class ObservableSource<T> extends PushSource<T> {
 /** @internal `Source.fromObservable(observable, { bufferSize, overflow })`. */
 export function fromObservable<T>(observable: ObservableInput<T>, options: FromObservableOptions): Blueprint {
   const op = 'Source.fromObservable';
-  if (observable == null) throw new TypeError(`${op}: observable must be an ObservableInput, got ${String(observable)}`);
+  let input: Observable<T>;
+  try {
+    input = from(observable); // checks what it got now; subscribes only when run
+  } catch {
+    const got = observable === null ? 'null' : typeof observable;
+    throw new TypeError(`${op}: observable must be an ObservableInput (Observable, Promise, iterable…), got ${got}`);
+  }
   if (options == null || typeof options !== 'object') {
     throw new TypeError(`${op}: options { bufferSize, overflow } are required, got ${String(options)}`);
   }
@@ -90,7 +83,7 @@ export function fromObservable<T>(observable: ObservableInput<T>, options: FromO
   }
   checkOverflowStrategy(overflow, `${op}: overflow`);
   return atom('fromObservable', (ctx) => ({
-    out: new ObservableSource<T>(ctx, observable, overflow, bufferSize),
+    out: new ObservableSource<T>(ctx, input, overflow, bufferSize),
     mat: undefined,
   }));
 }

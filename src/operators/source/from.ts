@@ -1,5 +1,6 @@
 import { isObservable } from 'rxjs';
 import { atom, type Blueprint, type StageContext } from '../../core/blueprint';
+import { closeIterator } from '../../core/close-iterator';
 import { GraphStageLogic } from '../../stage/graph-stage';
 import { FusedSource } from '../../stage/fused-source';
 import { Outlet } from '../../stage/shape';
@@ -37,7 +38,7 @@ class IterableSource<T> extends FusedSource<T> {
   protected override onStop(): void {
     const it = this.iterator;
     this.iterator = undefined;
-    it?.return?.();
+    closeIterator(it);
   }
 }
 
@@ -75,8 +76,7 @@ class AsyncIterableLogic<T> extends GraphStageLogic {
   }
   override postStop(): void {
     // Closes the iterator on cancel or failure (an async generator runs its `finally` after a pending next()).
-    const it = this.iterator;
-    if (it?.return) Promise.resolve(it.return()).catch(() => {});
+    closeIterator(this.iterator);
   }
 }
 

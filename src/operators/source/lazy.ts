@@ -6,6 +6,7 @@ import { GraphStageLogic } from '../../stage/graph-stage';
 import { Outlet } from '../../stage/shape';
 import { logicBlueprint } from '../../stage/stage-blueprint';
 import { SubSinkInlet } from '../../stage/sub-stream';
+import { returnedSource } from '../flow/graph-arg';
 
 /** `Source.lazy`'s materialized value rejects with this when the stream ended before the first pull. */
 export class NeverMaterializedError extends Error {
@@ -13,15 +14,6 @@ export class NeverMaterializedError extends Error {
   constructor() {
     super('Source.lazy: the stream was cancelled before the first pull, so the inner source was never materialized');
   }
-}
-
-/** The blueprint of what a source factory returned, or a clear error if it is not a Source. */
-function sourceBlueprint(op: string, source: unknown): Blueprint {
-  const blueprint = (source as { readonly blueprint?: Blueprint } | null | undefined)?.blueprint;
-  if (blueprint === undefined) {
-    throw new TypeError(`${op}: factory must return a Source, got ${source === null ? 'null' : typeof source}`);
-  }
-  return blueprint;
 }
 
 const out = new Outlet<unknown>('lazy.out');
@@ -51,7 +43,7 @@ class LazyLogic<M> extends GraphStageLogic {
     });
     this.inner = inner;
     try {
-      this.mat.resolve(inner.materialize(sourceBlueprint('Source.lazy', this.factory())) as M);
+      this.mat.resolve(inner.materialize(returnedSource('Source.lazy', this.factory(), 'factory')) as M);
     } catch (e) {
       const failure = this.ctx.failure(e);
       this.mat.reject(failure);
@@ -79,5 +71,5 @@ export function lazy<T, M>(factory: () => Source<T, M>): Blueprint {
 /** @internal `Source.defer(factory)`: the factory's source is created and materialized in place at each run. */
 export function defer<T, M>(factory: () => Source<T, M>): Blueprint {
   requireFunction('Source.defer', 'factory', factory);
-  return { kind: 'deferred', make: () => sourceBlueprint('Source.defer', factory()) };
+  return { kind: 'deferred', make: () => returnedSource('Source.defer', factory(), 'factory') };
 }

@@ -1,5 +1,5 @@
 import type { StageContext } from '../../core/blueprint';
-import type { BufferStats } from '../../core/materializer';
+import { BufferCounters } from '../../core/buffer-counters';
 import { RingBuffer } from '../../core/ring-buffer';
 import { FusedSource } from '../../stage/fused-source';
 
@@ -8,38 +8,32 @@ import { FusedSource } from '../../stage/fused-source';
  * into a ring buffer of fixed capacity (callers decide what to do when it `isFull`), and elements go downstream
  * in order as demand allows. `completeAfterBuffered()` completes once the buffer drained; `fail` is immediate.
  */
-export abstract class PushSource<T> extends FusedSource<T> implements BufferStats {
+export abstract class PushSource<T> extends FusedSource<T> {
   protected readonly buffer: RingBuffer<T>;
   /** No more elements will be enqueued; complete when the buffer is empty. */
   protected completing = false;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
-  constructor(ctx: StageContext, readonly capacity: number) {
-    super(ctx);
+  constructor(
+    ctx: StageContext,
+    protected readonly capacity: number,
+  ) {
+    // The counters read this stage only when observed (after construction).
+    const counters = new BufferCounters(capacity, () => this.buffer.size, undefined, () => !this.done && !this.completing);
+    super(ctx, counters);
+    this.counters = counters;
     this.buffer = new RingBuffer<T>(capacity);
   }
 
-  protected override stats(): BufferStats {
-    return this;
-  }
-
+  /** Elements waiting to be delivered. */
   get buffered(): number {
     return this.buffer.size;
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.done || this.completing ? 0 : this.capacity - this.buffer.size;
   }
 
   /** Appends (the caller checked `buffer.isFull`) and delivers what downstream can take now. */
   protected enqueue(element: T): void {
     this.buffer.push(element);
-    if (this.buffer.size > this._peak) this._peak = this.buffer.size;
+    this.counters.sample();
     this.onDemand();
   }
 

@@ -100,12 +100,16 @@ class UnfoldResourceAsyncLogic<R, T> extends GraphStageLogic {
     }
     if (result == null) return this.done({});
     const closed = this.getAsyncCallback<CloseResult>((r) => this.done(r));
-    // A close that completes without a value (e.g. `EMPTY`) has succeeded.
-    firstValue(
-      result,
-      () => closed({}),
-      (e) => closed(e instanceof EmptyResultError ? {} : { error: e }),
-    );
+    try {
+      // A close that completes without a value (e.g. `EMPTY`) has succeeded.
+      firstValue(
+        result,
+        () => closed({}),
+        (e) => closed(e instanceof EmptyResultError ? {} : { error: e }),
+      );
+    } catch (e) {
+      this.done({ error: e }); // not an ObservableInput
+    }
   }
 
   private done(close: CloseResult): void {

@@ -164,7 +164,7 @@ describe('RestartSource.withBackoff', () => {
   it('validates its settings', () => {
     const f = () => Source.empty<number>();
     const bad = (s: Partial<RestartSettings>) => () => RestartSource.withBackoff({ ...settings, ...s } as RestartSettings, f);
-    expect(bad({ minBackoffMs: 0 })).toThrow(/RestartSource.withBackoff: settings.minBackoffMs must be a finite number of milliseconds > 0, got 0/);
+    expect(bad({ minBackoffMs: 0 })).toThrow(/RestartSource.withBackoff: settings.minBackoffMs must be a finite, positive number of milliseconds, got 0/);
     expect(bad({ maxBackoffMs: 50 })).toThrow(/settings.maxBackoffMs \(50\) must be >= settings.minBackoffMs \(100\)/);
     expect(bad({ randomFactor: -1 })).toThrow(/settings.randomFactor must be a finite number >= 0, got -1/);
     expect(bad({ maxRestarts: 1.5 })).toThrow(/settings.maxRestarts must be a non-negative integer, got 1.5/);

@@ -51,7 +51,7 @@ describe('log', () => {
       .log('lv', undefined, { logger: failing.logger })
       .withAttributes(Attributes.logLevels({ onFailure: 'warn' }))
       .runWith(Sink.ignore());
-    await expect(p).rejects.toBeDefined();
+    await expect(p).rejects.toMatchObject({ stage: 'failed', cause: new Boom('x') });
     expect(failing.lines).toEqual([expect.stringMatching(/^warn \[lv\] Upstream failed, cause: /)]);
   });
 

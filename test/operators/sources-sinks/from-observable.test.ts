@@ -156,6 +156,15 @@ describe('Source.fromObservable', () => {
     expect(() => Source.fromObservable(s, undefined as never)).toThrow(/options \{ bufferSize, overflow \} are required/);
   });
 
+  it('rejects what is not an ObservableInput when the source is created, not in the middle of run()', () => {
+    // Regression: this was only noticed when the source subscribed, throwing out of run() with half the graph started.
+    for (const bad of [42, null, {}]) {
+      expect(() => Source.fromObservable(bad as never, { bufferSize: 1, overflow: 'fail' })).toThrow(
+        /Source\.fromObservable: observable must be an ObservableInput/,
+      );
+    }
+  });
+
   it('materializes NotUsed', () => {
     const [m] = Source.fromObservable(new Subject<number>(), { bufferSize: 1, overflow: 'dropNew' })
       .toMat(Sink.ignore(), Keep.both)
