@@ -63,15 +63,16 @@ export class Concat<T> extends GraphStage<UniformFanInShape<T, T>> {
             },
           });
         });
-        this.setHandler(shape.out, {
-          onPull: () => {
-            if (this.isAvailable(inputs[this.current]!)) this.emitCurrent();
-            else this.tryPull(inputs[this.current]!);
-          },
-        });
+        this.setHandler(shape.out, { onPull: () => this.serve() });
       }
       override preStart(): void {
         if (detachedInputs) for (const inlet of inputs) this.pull(inlet);
+      }
+      /** Downstream wants an element: emit the current input's, or pull it. */
+      private serve(): void {
+        const inlet = inputs[this.current]!;
+        if (this.isAvailable(inlet)) this.emitCurrent();
+        else this.tryPull(inlet);
       }
       private emitCurrent(): void {
         const inlet = inputs[this.current]!;
@@ -84,10 +85,7 @@ export class Concat<T> extends GraphStage<UniformFanInShape<T, T>> {
         do this.current++;
         while (this.current < inputs.length && this.isClosed(inputs[this.current]!) && !this.isAvailable(inputs[this.current]!));
         if (this.current === inputs.length) this.completeStage();
-        else if (this.isAvailable(shape.out)) {
-          if (this.isAvailable(inputs[this.current]!)) this.emitCurrent();
-          else this.tryPull(inputs[this.current]!);
-        }
+        else if (this.isAvailable(shape.out)) this.serve();
       }
     })();
     return { logic, mat: undefined };

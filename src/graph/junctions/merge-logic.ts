@@ -6,8 +6,9 @@ import type { Inlet, Outlet } from '../../stage/shape';
 /**
  * The logic of the merging junctions (`Merge`, `MergePreferred`, `MergePrioritized`, `MergeLatest`): every input
  * is kept pulled and holds at most one element; when the output has demand, `nextWaiting()` picks which waiting
- * input goes next (by default the one that has waited longest) and `output()` makes the emitted value. Completes when all inputs completed, or — with `eagerComplete` —
- * as soon as one did: the other inputs are cancelled and the elements already received are still emitted.
+ * input goes next (by default the one that has waited longest) and `output()` makes the emitted value.
+ * Completes when all inputs completed, or — with `eagerComplete` — as soon as one did: the other inputs are
+ * cancelled and the elements already received are still emitted.
  * Downstream cancelling cancels every input; a failing input fails the stage.
  */
 export class MergeLogic<T, Out = T> extends GraphStageLogic {
