@@ -84,6 +84,8 @@ export abstract class GraphStageLogic {
   private readonly queue = new Deque<Work>();
   private readonly inPorts = new Map<Inlet<any>, InletPort<any>>();
   private readonly outPorts = new Map<Outlet<any>, OutletPort<any>>();
+  private readonly portBase: number;
+  private portsById: (InletPort<any> | OutletPort<any> | undefined)[] | undefined;
   private readonly timers = new Map<unknown, { readonly id: number; readonly subscription: Subscription }>();
   private timerSeq = 0;
   private started = false;
@@ -103,6 +105,14 @@ export abstract class GraphStageLogic {
   ) {
     for (const i of inlets) this.inPorts.set(i, new InletPort(this, i));
     for (const o of outlets) this.outPorts.set(o, new OutletPort(this, o));
+    // Ports of one shape have consecutive ids: index them by id for the hot paths (push/pull/grab/isAvailable).
+    const ids = [...inlets, ...outlets].map((p) => p.id);
+    this.portBase = Math.min(...ids);
+    if (ids.length > 0 && Math.max(...ids) - this.portBase < 256) {
+      this.portsById = [];
+      for (const [i, p] of this.inPorts) this.portsById[i.id - this.portBase] = p;
+      for (const [o, p] of this.outPorts) this.portsById[o.id - this.portBase] = p;
+    }
   }
 
   /** Called once after the graph is wired, before any signal is delivered. */
@@ -165,9 +175,7 @@ export abstract class GraphStageLogic {
 
   /** Whether `inlet` has an element to grab, or `outlet` has been pulled and not pushed yet. */
   isAvailable(port: Inlet<any> | Outlet<any>): boolean {
-    const i = this.inPorts.get(port as Inlet<any>);
-    if (i) return i.available;
-    return this.outlet(port as Outlet<any>).available;
+    return this.port(port).available;
   }
 
   /** Whether `inlet` was pulled and its element has not arrived yet. */
@@ -177,9 +185,7 @@ export abstract class GraphStageLogic {
 
   /** Whether the port is closed (inlet: upstream finished or we cancelled; outlet: completed or cancelled). */
   isClosed(port: Inlet<any> | Outlet<any>): boolean {
-    const i = this.inPorts.get(port as Inlet<any>);
-    if (i) return i.closed;
-    return this.outlet(port as Outlet<any>).closed;
+    return this.port(port).closed;
   }
 
   /** Cancels `inlet`: upstream stops sending. */
@@ -459,16 +465,28 @@ export abstract class GraphStageLogic {
     this.ctx.stopped();
   }
 
+  private port(port: Inlet<any> | Outlet<any>): InletPort<any> | OutletPort<any> {
+    const p = this.portsById?.[port.id - this.portBase];
+    if (p !== undefined && p.key === port) return p;
+    const found = this.inPorts.get(port as Inlet<any>) ?? this.outPorts.get(port as Outlet<any>);
+    if (!found) throw new StageProtocolError(`${String(port)} is not a port of stage '${this.ctx.name}'`);
+    return found;
+  }
+
   private inlet<T>(inlet: Inlet<T>): InletPort<T> {
-    const p = this.inPorts.get(inlet);
-    if (!p) throw new StageProtocolError(`${String(inlet)} is not an inlet of stage '${this.ctx.name}'`);
-    return p;
+    const p = this.portsById?.[inlet.id - this.portBase];
+    if (p !== undefined && p.key === inlet) return p as InletPort<T>;
+    const found = this.inPorts.get(inlet);
+    if (!found) throw new StageProtocolError(`${String(inlet)} is not an inlet of stage '${this.ctx.name}'`);
+    return found;
   }
 
   private outlet<T>(outlet: Outlet<T>): OutletPort<T> {
-    const p = this.outPorts.get(outlet);
-    if (!p) throw new StageProtocolError(`${String(outlet)} is not an outlet of stage '${this.ctx.name}'`);
-    return p;
+    const p = this.portsById?.[outlet.id - this.portBase];
+    if (p !== undefined && p.key === outlet) return p as OutletPort<T>;
+    const found = this.outPorts.get(outlet);
+    if (!found) throw new StageProtocolError(`${String(outlet)} is not an outlet of stage '${this.ctx.name}'`);
+    return found;
   }
 }
 
@@ -494,6 +512,11 @@ class InletPort<T> implements InPort<T> {
     private readonly logic: GraphStageLogic,
     readonly inlet: Inlet<T>,
   ) {}
+
+  /** The shape port this runtime port belongs to. */
+  get key(): Inlet<T> {
+    return this.inlet;
+  }
 
   attachUpstream(upstream: Upstream): void {
     this.upstream = upstream;
@@ -562,6 +585,11 @@ class OutletPort<T> implements OutPort<T> {
     private readonly logic: GraphStageLogic,
     readonly outlet: Outlet<T>,
   ) {}
+
+  /** The shape port this runtime port belongs to. */
+  get key(): Outlet<T> {
+    return this.outlet;
+  }
 
   attachDownstream(downstream: Downstream<T>): void {
     this.downstream = downstream;

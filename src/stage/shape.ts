@@ -1,5 +1,9 @@
+let nextPortId = 0;
+
 /** A typed input port of a stage's shape. */
 export class Inlet<T> {
+  /** @internal A process-unique number (ports of one shape are numbered consecutively), for fast lookups. */
+  readonly id = nextPortId++;
   declare readonly __in?: (element: T) => void; // contravariant: an Inlet<number> accepts what an Inlet<never> does
   constructor(readonly name: string) {}
   toString(): string {
@@ -9,6 +13,8 @@ export class Inlet<T> {
 
 /** A typed output port of a stage's shape. */
 export class Outlet<T> {
+  /** @internal A process-unique number (ports of one shape are numbered consecutively), for fast lookups. */
+  readonly id = nextPortId++;
   declare readonly __out?: T;
   constructor(readonly name: string) {}
   toString(): string {
