@@ -266,6 +266,8 @@ class StreamHost implements Host {
     const parts: HostParts = { logger, drainTimeoutMs };
     const lifetime = this.settings.lifetime?.(parts) ?? createSignalLifetime({ logger, drainTimeoutMs });
     lifetime.start();
+    // From the stop request on, the host is stopping: `/readyz` answers 503 while the stream drains.
+    lifetime.onStopRequested(() => void (this.phase = 'stopping'));
     const aborted = new Promise<StreamAbortedError>((resolve) => lifetime.onAbort(resolve));
     // Keeps the process alive until the run ends, whatever the stream waits on.
     const keepAlive = setInterval(() => undefined, 3_600_000);
@@ -312,7 +314,7 @@ class StreamHost implements Host {
         lifetime.onStopRequested(() => runner.stop());
         lifetime.onAbort((reason) => runner.abort(reason));
         const running = runner.run(graph);
-        this.phase = 'running';
+        if (!lifetime.isStopRequested) this.phase = 'running';
         logger.info('stream running', { mode: ctx.isBackfilling ? 'backfill' : 'stream' });
         return await running;
       } catch (error) {

@@ -42,6 +42,8 @@ export {
 } from './exception-handlers';
 export { createProgressTracker, type ProgressTracker, type HealthCheckOptions } from './health';
 export { applyMergePatch } from './merge-patch';
+export { structuralSchemaFromZod, structuralViolations, type OpenApiSchema, type StructuralSchemaOptions } from './kubernetes/structural-schema';
+export { streamCustomResourceDefinition, STREAM_STATUS_SCHEMA, type StreamCrdOptions, type PrinterColumn } from './kubernetes/stream-crd';
 export type { ConfigureOptions, HostIdentity } from './defaults';
 export type {
   HostLogger,

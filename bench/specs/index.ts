@@ -6,6 +6,8 @@ import { specD } from './d';
 import { specE } from './e';
 import { specF } from './f';
 import { specG } from './g';
+import { specQ } from './q';
+import { specR } from './r';
 
 /** The suite, in the order it runs. */
-export const SPECS: readonly Spec[] = [specA, specB, specC, specD, specE, specF, specG];
+export const SPECS: readonly Spec[] = [specA, specB, specC, specD, specE, specF, specG, specQ, specR];

@@ -6,6 +6,8 @@ import { workloadD } from './d-graph';
 import { workloadE } from './e-grouped-within';
 import { workloadF } from './f-restarts';
 import { workloadG } from './g-map-chain';
+import { workloadQ } from './q-cdc';
+import { workloadR } from './r-lake';
 
 /** Every workload by id. */
-export const WORKLOADS: Readonly<Record<string, Workload>> = { A: workloadA, B: workloadB, C: workloadC, D: workloadD, E: workloadE, F: workloadF, G: workloadG };
+export const WORKLOADS: Readonly<Record<string, Workload>> = { A: workloadA, B: workloadB, C: workloadC, D: workloadD, E: workloadE, F: workloadF, G: workloadG, Q: workloadQ, R: workloadR };

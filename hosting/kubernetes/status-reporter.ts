@@ -9,7 +9,7 @@
  * configured. Outside a cluster with no kubeconfig the reporter logs the patch it would have sent and resolves.
  */
 import { join } from 'node:path';
-import { requirePositiveInt, requireDuration } from '../../src/core/validate';
+import { requireDuration, requirePositiveDuration, requirePositiveInt } from '../../src/core/validate';
 import type { HostLogger, StreamStatusReporter } from '../contracts';
 import type { StreamIdentity } from '../logging/stream-identity';
 import { locateKubeConfig, readNamespaceFile, SERVICE_ACCOUNT_DIR, type KubeConfigSource } from './kube-target';
@@ -33,6 +33,11 @@ export interface KubernetesStatusReporterOptions extends StreamIdentity {
   readonly maxAttempts?: number;
   /** Delay before the first retry, doubled per retry. Default 500 ms. */
   readonly retryDelayMs?: number;
+  /**
+   * How long one attempt may wait for the API server's answer before it counts as failed (and is retried), so an
+   * unresponsive API server cannot keep the job from exiting. Default 10 000 ms.
+   */
+  readonly attemptTimeoutMs?: number;
 }
 
 type K8s = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
@@ -49,6 +54,7 @@ export function createKubernetesStatusReporter(options: KubernetesStatusReporter
   const op = 'createKubernetesStatusReporter';
   const maxAttempts = requirePositiveInt(op, 'maxAttempts', options.maxAttempts ?? 3);
   const retryDelayMs = requireDuration(op, 'retryDelayMs', options.retryDelayMs ?? 500);
+  const attemptTimeoutMs = requirePositiveDuration(op, 'attemptTimeoutMs', options.attemptTimeoutMs ?? 10_000);
   const env = options.env ?? process.env;
   const logger = options.logger;
 
@@ -75,7 +81,7 @@ export function createKubernetesStatusReporter(options: KubernetesStatusReporter
       const patchOptions = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
       for (let attempt = 1; ; attempt++) {
         try {
-          await api.patchNamespacedJob({ name: job, namespace, body }, patchOptions);
+          await withinTime(api.patchNamespacedJob({ name: job, namespace, body }, patchOptions), attemptTimeoutMs);
           logger.info(`annotated Job with ${STATE_ANNOTATION}: schema-mismatch`, { job, namespace });
           return;
         } catch (e) {
@@ -88,6 +94,15 @@ export function createKubernetesStatusReporter(options: KubernetesStatusReporter
       }
     },
   };
+}
+
+/** `work`, or a rejection when it has not settled within `ms` (the request itself is left to the HTTP agent). */
+function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the Kubernetes API within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 function load(k8s: K8s, source: KubeConfigSource): InstanceType<K8s['KubeConfig']> {

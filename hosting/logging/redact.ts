@@ -33,9 +33,19 @@ const patterns: readonly [RegExp, string][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):[^@\s/]+@/gi, `$1:${REDACTED}@`],
 ];
 
-/** Field names whose string values are replaced entirely. */
+/** Field names whose string, object and array values are replaced entirely. */
 const SECRET_FIELD =
   /pass(word|wd)?$|^pwd$|secret|token|api[-_]?key|account[-_]?key|access[-_]?key|shared[-_]?access|authori[sz]ation|credential|cookie|^sig$|signature/i;
+
+/**
+ * Whether a field's value is replaced whole: a string, object or array under a secret-named field (numbers,
+ * booleans and errors, which are rendered redacted, stay: `tokenCount: 5`). An object goes whole because its own
+ * fields may have innocent names (`credential: { _key }`).
+ */
+function isSecretValue(key: string, value: unknown): boolean {
+  const replaceable = typeof value === 'string' || (typeof value === 'object' && value !== null && !(value instanceof Error));
+  return replaceable && SECRET_FIELD.test(key);
+}
 
 /** `text` with every recognised secret replaced by `[REDACTED]`. */
 export function redactSecrets(text: string): string {
@@ -85,7 +95,7 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of entries) {
       const key = String(k);
-      const clean = typeof v === 'string' && SECRET_FIELD.test(key) ? REDACTED : walk(v, depth + 1, seen);
+      const clean = isSecretValue(key, v) ? REDACTED : walk(v, depth + 1, seen);
       if (clean !== undefined) out[key] = clean;
     }
     return out;

@@ -1,9 +1,11 @@
 /**
  * A sink that writes batches of records as NDJSON files (one JSON document per line) to a local folder.
  */
-import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AtomicFile } from '../../src/state/durable-fs';
 import { GraphStage, GraphStageLogic, Inlet, Sink, SinkShape, type BufferStats, type StageContext } from 'tributary';
+import { BufferCounters } from '../../src/core/buffer-counters';
 
 /** Options of `ndjsonFileSink`. */
 export interface NdjsonFileSinkOptions<T> {
@@ -28,9 +30,7 @@ export interface NdjsonFileSummary {
 }
 
 interface OpenFile {
-  readonly handle: FileHandle;
-  readonly temp: string;
-  readonly path: string;
+  readonly file: AtomicFile;
   lines: number;
   bytes: number;
 }
@@ -51,12 +51,18 @@ class NdjsonWriter<T> {
     private readonly serialize: (record: T) => string,
   ) {}
 
+  /**
+   * Creates the folder, numbers on from the visible files, and deletes the hidden file a killed run left open:
+   * its records were never acknowledged (they come again), and its name is the one this run writes next.
+   */
   async init(): Promise<void> {
     await mkdir(this.directory, { recursive: true });
-    const pattern = new RegExp(`^${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)\\.ndjson$`);
+    const pattern = new RegExp(`^(\\.)?${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)\\.ndjson(\\.tmp)?$`);
     for (const name of await readdir(this.directory)) {
       const match = pattern.exec(name);
-      if (match) this.index = Math.max(this.index, Number(match[1]));
+      if (!match || (match[1] === undefined) !== (match[3] === undefined)) continue;
+      if (match[3] === undefined) this.index = Math.max(this.index, Number(match[2]));
+      else await unlink(join(this.directory, name)).catch(() => undefined);
     }
   }
 
@@ -94,51 +100,44 @@ class NdjsonWriter<T> {
 
   /** Closes and deletes the open (invisible) file after a failure. */
   async discard(): Promise<void> {
-    const file = this.current;
+    const open = this.current;
     this.current = undefined;
-    if (!file) return;
-    await file.handle.close().catch(() => undefined);
-    await unlink(file.temp).catch(() => undefined);
+    await open?.file.discard();
   }
 
   private async openNext(): Promise<OpenFile> {
     const name = `${this.prefix}-${String(++this.index).padStart(5, '0')}.ndjson`;
-    const temp = join(this.directory, `.${name}.tmp`);
-    this.current = { handle: await open(temp, 'wx'), temp, path: join(this.directory, name), lines: 0, bytes: 0 };
+    this.current = { file: await AtomicFile.create(join(this.directory, name)), lines: 0, bytes: 0 };
     return this.current;
   }
 
-  private async append(file: OpenFile, chunk: string): Promise<void> {
+  private async append(open: OpenFile, chunk: string): Promise<void> {
     if (chunk === '') return;
-    await file.handle.write(chunk);
-    await file.handle.sync();
+    await open.file.write(chunk);
+    await open.file.sync();
   }
 
   /** Closes the open file and renames it to its visible name (an atomic step), then syncs the folder. */
   private async close(): Promise<void> {
-    const file = this.current;
-    if (!file) return;
+    const open = this.current;
+    if (!open) return;
     this.current = undefined;
-    await file.handle.close();
-    await rename(file.temp, file.path);
-    this.files.push(file.path);
-    const dir = await open(this.directory, 'r');
-    await dir.sync().catch(() => undefined); // not supported for folders on every platform
-    await dir.close();
+    await open.file.commit();
+    this.files.push(open.file.path);
   }
 }
 
 const inlet = new Inlet<readonly unknown[]>('ndjsonFile.in');
 
-class NdjsonFileLogic<T> extends GraphStageLogic implements BufferStats {
+class NdjsonFileLogic<T> extends GraphStageLogic {
   private work: Promise<void>;
   private writing = 0;
-  private _peak = 0;
+  /** One batch at a time: in flight while it is written; demand while the next one may be pulled. */
+  private readonly counters = new BufferCounters(1, () => 0, () => this.writing, () => !this.isClosed(inlet) && !this.hasBeenPulled(inlet));
   /** Called back (inside the stage) when an operation finished. */
   private readonly done: (next: { readonly error?: unknown; readonly summary?: NdjsonFileSummary }) => void;
   private settle!: { resolve(summary: NdjsonFileSummary): void; reject(error: unknown): void };
   readonly promise: Promise<NdjsonFileSummary>;
-  readonly capacity = 1;
 
   constructor(
     ctx: StageContext,
@@ -160,7 +159,7 @@ class NdjsonFileLogic<T> extends GraphStageLogic implements BufferStats {
       onPush: () => {
         const batch = this.grab(inlet) as readonly T[];
         this.writing = 1;
-        this._peak = 1;
+        this.counters.sample();
         this.then(() => this.writer.write(batch));
       },
       onUpstreamFinish: () => this.then(async () => ({ summary: await this.writer.finish() })),
@@ -168,20 +167,8 @@ class NdjsonFileLogic<T> extends GraphStageLogic implements BufferStats {
     });
   }
 
-  get buffered(): number {
-    return 0;
-  }
-  get inFlight(): number {
-    return this.writing;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.isClosed(inlet) || this.hasBeenPulled(inlet) ? 0 : 1 - this.writing;
-  }
   override stats(): BufferStats {
-    return this;
+    return this.counters;
   }
 
   override preStart(): void {
@@ -226,7 +213,8 @@ class NdjsonFileStage<T> extends GraphStage<SinkShape<readonly T[]>, Promise<Ndj
 /**
  * Writes each incoming batch as lines of NDJSON to files in `directory`, rolling to a new file before one would
  * exceed `maxLinesPerFile` or `maxBytesPerFile`. A file is written under a hidden temporary name and renamed to
- * its visible name once complete, so readers never see a partial file.
+ * its visible name once complete, so readers never see a partial file; a hidden file a killed run left behind is
+ * deleted when the sink starts (its records were never acknowledged).
  * - Backpressures when: the previous batch is being written: the sink takes the next batch only after the last
  *   one was written and fsynced (its acknowledgement).
  * - Completes when: upstream completes; the last file is made visible and the materialized Promise resolves with

@@ -1,4 +1,5 @@
 import type { Blueprint, StageContext } from '../core/blueprint';
+import { BufferCounters } from '../core/buffer-counters';
 import type { BufferStats } from '../core/materializer';
 import { RingBuffer } from '../core/ring-buffer';
 import { GraphStageLogic } from '../stage/graph-stage';
@@ -40,7 +41,7 @@ const INTERVAL = 'maxInterval';
  * offsets must arrive in order (checked with `Committable.compare` when present); with one, only the contiguous
  * acknowledged prefix of each partition enters the batch. Reports its commits as `BufferStats`.
  */
-class CommitterLogic<Offset> extends GraphStageLogic implements BufferStats {
+class CommitterLogic<Offset> extends GraphStageLogic {
   private batch = new Map<string, Offset>();
   private batchCount = 0;
   private due = false;
@@ -50,7 +51,8 @@ class CommitterLogic<Offset> extends GraphStageLogic implements BufferStats {
   /** Highest offset seen per partition, kept only to detect out-of-order offsets (compare, no tracker). */
   private readonly highest: Map<string, Offset> | undefined;
   private readonly advance = (partition: string, offset: Offset, count: number): void => this.add(partition, offset, count);
-  private _peak = 0;
+  /** Commits running (in flight) and finished ones whose results wait to be emitted (buffered). */
+  private readonly counters: BufferCounters;
 
   constructor(
     ctx: StageContext,
@@ -60,6 +62,7 @@ class CommitterLogic<Offset> extends GraphStageLogic implements BufferStats {
   ) {
     super(ctx, [inlet], [outlet]);
     this.commits = new RingBuffer(config.parallelism);
+    this.counters = new BufferCounters(config.parallelism, () => this.commits.size - this.commitsRunning(), () => this.commitsRunning());
     this.highest = !registry && committable.compare ? new Map() : undefined;
     this.setHandler(inlet, {
       onPush: () => this.onOffset(this.grab(inlet)),
@@ -68,25 +71,14 @@ class CommitterLogic<Offset> extends GraphStageLogic implements BufferStats {
     this.setHandler(outlet, { onPull: () => this.progress() });
   }
 
-  get capacity(): number {
-    return this.config.parallelism;
+  override stats(): BufferStats {
+    return this.counters;
   }
-  get inFlight(): number {
+
+  private commitsRunning(): number {
     let n = 0;
     for (let i = 0; i < this.commits.size; i++) if (!this.commits.at(i).done) n++;
     return n;
-  }
-  get buffered(): number {
-    return this.commits.size - this.inFlight;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.capacity - this.commits.size;
-  }
-  override stats(): BufferStats {
-    return this;
   }
 
   override preStart(): void {
@@ -160,7 +152,7 @@ class CommitterLogic<Offset> extends GraphStageLogic implements BufferStats {
     this.due = false;
     this.cancelTimer(INTERVAL);
     this.commits.push(commit);
-    if (this.commits.size > this._peak) this._peak = this.commits.size;
+    this.counters.sample();
     let pending: Promise<void>;
     try {
       pending = Promise.resolve(this.committable.commit(offsets));

@@ -113,7 +113,10 @@ export abstract class ContextOps<Out, Ctx, Mat, Tag> {
 
   /**
    * Turns each element into zero or more elements, each carrying the input's context (so the context may arrive
-   * several times, or not at all for an empty iterable). Read lazily, like `Source.mapConcat`.
+   * several times, or not at all for an empty iterable). Read lazily, like `Source.mapConcat`. With a committer
+   * downstream, the input's offset may be committed as soon as its first output got there: a crash before the
+   * others were processed loses them. Where that matters, keep one input's outputs in one element (`map` to an
+   * array) so that its offset arrives once, after all of them.
    * @example batches.mapConcat(b => b.rows) // every row keeps its batch's offset
    */
   mapConcat<T>(f: (element: Out) => Iterable<T>, options?: SupervisionOptions): ContextRepr<Tag, T, Ctx, Mat> {

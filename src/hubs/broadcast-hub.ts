@@ -1,4 +1,5 @@
 import type { StageContext } from '../core/blueprint';
+import { BufferCounters } from '../core/buffer-counters';
 import type { BufferStats } from '../core/materializer';
 import { RingBuffer } from '../core/ring-buffer';
 import { requirePositiveInt } from '../core/validate';
@@ -24,25 +25,23 @@ interface Consumer<T> {
  * every consumer has read it (never while there are no consumers), and upstream is pulled only while the buffer
  * has room: the slowest consumer sets the pace.
  */
-class BroadcastHubLogic<T> extends ConsumerHubLogic<T> implements BufferStats {
+class BroadcastHubLogic<T> extends ConsumerHubLogic<T> {
   private readonly buffer: RingBuffer<T>;
   /** Sequence number of the oldest buffered element. */
   private head = 0;
   private readonly consumers = new Map<number, Consumer<T>>();
   /** Consumers whose offset is `head` (the buffer's oldest element can go when none is left). */
   private atHead = 0;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
-  constructor(
-    ctx: StageContext,
-    readonly capacity: number,
-  ) {
+  constructor(ctx: StageContext, capacity: number) {
     super(ctx, [inlet], []);
     this.buffer = new RingBuffer<T>(capacity);
+    this.counters = new BufferCounters(capacity, () => this.buffer.size);
     this.setHandler(inlet, {
       onPush: () => {
         this.buffer.push(this.grab(inlet));
-        if (this.buffer.size > this._peak) this._peak = this.buffer.size;
+        this.counters.sample();
         for (const c of this.consumers.values()) if (c.pulled) this.serve(c);
         this.pullIfRoom();
       },
@@ -53,20 +52,8 @@ class BroadcastHubLogic<T> extends ConsumerHubLogic<T> implements BufferStats {
     });
   }
 
-  get buffered(): number {
-    return this.buffer.size;
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.capacity - this.buffer.size;
-  }
   override stats(): BufferStats {
-    return this;
+    return this.counters;
   }
 
   override preStart(): void {

@@ -1,4 +1,5 @@
 import type { StageContext } from '../core/blueprint';
+import { BufferCounters } from '../core/buffer-counters';
 import { Deque } from '../core/deque';
 import type { BufferStats } from '../core/materializer';
 import { requirePositiveInt } from '../core/validate';
@@ -34,13 +35,17 @@ const inlet = new Inlet<any>('MergeHub.producer.in');
  * (`perProducerBufferSize` at first, one more per element consumed), so the queue holds at most that many
  * elements per producer.
  */
-class MergeHubLogic<T> extends GraphStageLogic implements BufferStats {
+class MergeHubLogic<T> extends GraphStageLogic {
   readonly endpoint: MergeEndpoint<T>;
   private readonly waiting = new Deque<{ readonly id: number; readonly element: T }>();
   private readonly producers = new Map<number, ProducerPeer>();
   private nextId = 0;
   private terminated = false;
-  private _peak = 0;
+  /** Capacity: `perProducer` elements per attached producer. */
+  private readonly counters = new BufferCounters(
+    () => this.perProducer * Math.max(1, this.producers.size),
+    () => this.waiting.size,
+  );
 
   constructor(
     ctx: StageContext,
@@ -56,7 +61,7 @@ class MergeHubLogic<T> extends GraphStageLogic implements BufferStats {
       if (this.waiting.isEmpty && this.isAvailable(outlet)) this.emitNext(entry);
       else {
         this.waiting.push(entry);
-        if (this.waiting.size > this._peak) this._peak = this.waiting.size;
+        this.counters.sample();
       }
     });
     const done = this.getAsyncCallback((id: number) => void this.producers.delete(id));
@@ -75,23 +80,8 @@ class MergeHubLogic<T> extends GraphStageLogic implements BufferStats {
     };
   }
 
-  get capacity(): number {
-    return this.perProducer * Math.max(1, this.producers.size);
-  }
-  get buffered(): number {
-    return this.waiting.size;
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return Math.max(0, this.capacity - this.waiting.size);
-  }
   override stats(): BufferStats {
-    return this;
+    return this.counters;
   }
 
   private emitNext(entry: { readonly id: number; readonly element: T }): void {

@@ -1,4 +1,5 @@
 import type { StageContext } from '../core/blueprint';
+import { BufferCounters } from '../core/buffer-counters';
 import { Deque } from '../core/deque';
 import type { BufferStats } from '../core/materializer';
 import { requireFunction, requireNonNegativeInt, requirePositiveInt } from '../core/validate';
@@ -23,26 +24,28 @@ interface Consumer<T> {
  * together (per-consumer queues and elements not routed yet) hold at most `capacity` elements; upstream is pulled
  * only while there is room, so a slow consumer whose queue fills the buffer sets the pace.
  */
-class PartitionHubLogic<T> extends ConsumerHubLogic<T> implements BufferStats {
+class PartitionHubLogic<T> extends ConsumerHubLogic<T> {
   /** Attached consumers in attach order: the partitioner's index. */
   private consumers: Consumer<T>[] = [];
   /** Elements not routed yet (before the start, or while no consumer is attached). */
   private readonly unrouted = new Deque<T>();
   private total = 0;
   private routing = false;
-  private _peak = 0;
+  private readonly counters: BufferCounters;
 
   constructor(
     ctx: StageContext,
     private readonly partitioner: (consumers: number, element: T) => number,
     private readonly startAfter: number,
-    readonly capacity: number,
+    private readonly capacity: number,
   ) {
     super(ctx, [inlet], []);
+    this.counters = new BufferCounters(capacity, () => this.total);
     this.setHandler(inlet, {
       onPush: () => {
         this.unrouted.push(this.grab(inlet));
-        if (++this.total > this._peak) this._peak = this.total;
+        this.total++;
+        this.counters.sample();
         this.route();
         this.pullIfRoom();
       },
@@ -53,20 +56,8 @@ class PartitionHubLogic<T> extends ConsumerHubLogic<T> implements BufferStats {
     });
   }
 
-  get buffered(): number {
-    return this.total;
-  }
-  get inFlight(): number {
-    return 0;
-  }
-  get peak(): number {
-    return this._peak;
-  }
-  get demand(): number {
-    return this.capacity - this.total;
-  }
   override stats(): BufferStats {
-    return this;
+    return this.counters;
   }
 
   override preStart(): void {

@@ -2,39 +2,22 @@ import { seq, type Blueprint, type StageContext } from '../core/blueprint';
 import { requireFunction } from '../core/validate';
 import { Flow } from '../dsl/flow';
 import type { NotUsed } from '../dsl/keep';
-import { GraphStageLogic } from '../stage/graph-stage';
 import { Inlet, Outlet } from '../stage/shape';
 import { logicBlueprint } from '../stage/stage-blueprint';
 import { SubSinkInlet, SubSourceOutlet } from '../stage/sub-stream';
-import { RestartBackoff, validateRestartSettings, type RestartSettings } from './backoff';
+import { validateRestartSettings, type RestartSettings } from './backoff';
+import { createdBlueprint, RestartingInputLogic } from './restarting-logic';
 
 const inlet = new Inlet<any>('restartFlow.in');
 const outlet = new Outlet<any>('restartFlow.out');
-const RESTART = 'restart';
-
-/** The blueprint of what a restart factory returned, if it is a `kind` (Flow, Sink); a clear error otherwise. */
-export function createdBlueprint(
-  op: string,
-  value: unknown,
-  kind: abstract new (...args: never[]) => { readonly blueprint: Blueprint },
-): Blueprint {
-  if (!(value instanceof kind)) {
-    throw new TypeError(`${op}: the factory must return a ${kind.name}, got ${value === null ? 'null' : typeof value}`);
-  }
-  return value.blueprint;
-}
 
 /**
  * Runs `factory()`'s flow between this stage's inlet and outlet and, when the flow ends (its output completes or
  * fails), runs a new one after the backoff. An element taken from upstream that the old flow could not take
  * any more is handed to the next one (at most one element waits); elements inside the old flow are lost.
  */
-class RestartFlowLogic<In, Out> extends GraphStageLogic {
-  private toInner: SubSourceOutlet<In> | undefined;
+class RestartFlowLogic<In, Out> extends RestartingInputLogic<In> {
   private fromInner: SubSinkInlet<Out> | undefined;
-  private waiting: { readonly element: In } | undefined;
-  private startedAt = 0;
-  private readonly backoff: RestartBackoff;
 
   constructor(
     ctx: StageContext,
@@ -43,13 +26,9 @@ class RestartFlowLogic<In, Out> extends GraphStageLogic {
     private readonly factory: () => Flow<In, Out, unknown>,
     onlyOnFailures: boolean,
   ) {
-    super(ctx, [inlet], [outlet]);
-    this.backoff = new RestartBackoff(settings, onlyOnFailures);
+    super(ctx, inlet, [outlet], settings, onlyOnFailures);
     this.setHandler(inlet, {
-      onPush: () => {
-        this.waiting = { element: this.grab(inlet) };
-        this.feed();
-      },
+      onPush: () => this.take(),
       onUpstreamFinish: () => {
         if (!this.fromInner && !this.waiting) this.completeStage();
         else this.feed();
@@ -63,30 +42,7 @@ class RestartFlowLogic<In, Out> extends GraphStageLogic {
     });
   }
 
-  override preStart(): void {
-    this.startInner();
-  }
-
-  protected override onTimer(): void {
-    this.startInner();
-  }
-
-  /** Moves the waiting element into the inner flow, pulls upstream for it, or completes its input. */
-  private feed(): void {
-    const to = this.toInner;
-    if (!to || to.isClosed) return;
-    if (this.waiting) {
-      if (!to.isAvailable) return;
-      const { element } = this.waiting;
-      this.waiting = undefined;
-      to.push(element);
-    }
-    if (this.isClosed(inlet)) to.complete();
-    else if (to.isAvailable && !this.hasBeenPulled(inlet)) this.pull(inlet);
-  }
-
-  private startInner(): void {
-    this.startedAt = this.now();
+  protected startInner(): void {
     let flow: Blueprint;
     try {
       flow = createdBlueprint(this.op, this.factory(), Flow);
@@ -113,14 +69,13 @@ class RestartFlowLogic<In, Out> extends GraphStageLogic {
 
   private innerEnded(failure: { readonly error: unknown } | undefined): void {
     this.toInner?.complete();
-    this.toInner = this.fromInner = undefined;
+    this.fromInner = undefined;
     if (!failure && this.isClosed(inlet) && !this.waiting) {
       this.completeStage();
       return;
     }
-    const delay = this.backoff.restartDelay(this.now(), this.startedAt, failure);
-    if (delay !== undefined) this.scheduleOnce(RESTART, delay);
-    else if (failure) this.failStage(failure.error);
+    if (this.restartAfterBackoff(failure)) return;
+    if (failure) this.failStage(failure.error);
     else this.completeStage();
   }
 }

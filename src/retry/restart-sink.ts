@@ -3,39 +3,28 @@ import { NoMoreElementsNeeded } from '../core/protocol';
 import { requireFunction } from '../core/validate';
 import type { NotUsed } from '../dsl/keep';
 import { Sink } from '../dsl/sink';
-import { GraphStageLogic } from '../stage/graph-stage';
 import { Inlet } from '../stage/shape';
 import { logicBlueprint } from '../stage/stage-blueprint';
 import { SubSourceOutlet } from '../stage/sub-stream';
-import { RestartBackoff, validateRestartSettings, type RestartSettings } from './backoff';
-import { createdBlueprint } from './restart-flow';
+import { validateRestartSettings, type RestartSettings } from './backoff';
+import { createdBlueprint, RestartingInputLogic } from './restarting-logic';
 
 const inlet = new Inlet<any>('restartSink.in');
-const RESTART = 'restart';
 
 /**
  * Feeds upstream's elements to `factory()`'s sink and, when that sink cancels (it finished or failed), runs a new
  * one after the backoff. An element taken from upstream that the old sink could not take any more waits for the
  * next one (at most one element is held, also across upstream completion).
  */
-class RestartSinkLogic<In> extends GraphStageLogic {
-  private toInner: SubSourceOutlet<In> | undefined;
-  private waiting: { readonly element: In } | undefined;
-  private startedAt = 0;
-  private readonly backoff: RestartBackoff;
-
+class RestartSinkLogic<In> extends RestartingInputLogic<In> {
   constructor(
     ctx: StageContext,
     settings: RestartSettings,
     private readonly factory: () => Sink<In, unknown>,
   ) {
-    super(ctx, [inlet], []);
-    this.backoff = new RestartBackoff(settings, false);
+    super(ctx, inlet, [], settings, false);
     this.setHandler(inlet, {
-      onPush: () => {
-        this.waiting = { element: this.grab(inlet) };
-        this.feed();
-      },
+      onPush: () => this.take(),
       onUpstreamFinish: () => {
         // A waiting element still goes to the (next) inner sink before it is completed.
         if (this.waiting) this.setKeepGoing(true);
@@ -44,34 +33,7 @@ class RestartSinkLogic<In> extends GraphStageLogic {
     });
   }
 
-  override preStart(): void {
-    this.startInner();
-  }
-
-  protected override onTimer(): void {
-    this.startInner();
-  }
-
-  /** Moves the waiting element into the inner sink, pulls upstream for it, or completes it after upstream. */
-  private feed(): void {
-    const to = this.toInner;
-    if (!to || to.isClosed) return;
-    if (this.waiting) {
-      if (!to.isAvailable) return;
-      const { element } = this.waiting;
-      this.waiting = undefined;
-      to.push(element);
-    }
-    if (this.isClosed(inlet)) {
-      to.complete();
-      this.setKeepGoing(false);
-    } else if (to.isAvailable && !this.hasBeenPulled(inlet)) {
-      this.pull(inlet);
-    }
-  }
-
-  private startInner(): void {
-    this.startedAt = this.now();
+  protected startInner(): void {
     const to = new SubSourceOutlet<In>(this, `${this.ctx.name}.inner`, {
       onPull: () => this.feed(),
       onDownstreamFinish: (cause) => this.innerEnded(cause),
@@ -86,11 +48,8 @@ class RestartSinkLogic<In> extends GraphStageLogic {
   }
 
   private innerEnded(cause: unknown): void {
-    this.toInner = undefined;
     const failed = cause !== undefined && !(cause instanceof NoMoreElementsNeeded);
-    const delay = this.backoff.restartDelay(this.now(), this.startedAt, failed ? { error: cause } : undefined);
-    if (delay !== undefined) this.scheduleOnce(RESTART, delay);
-    else this.cancelStage(cause);
+    if (!this.restartAfterBackoff(failed ? { error: cause } : undefined)) this.cancelStage(cause);
   }
 }
 

@@ -29,14 +29,17 @@ export class SubSinkInlet<T> implements SubPort {
     logic.registerSubPort(this);
   }
 
-  /** Runs `source` into this inlet and returns its materialized value. */
+  /** Runs `source` into this inlet and returns its materialized value (cancelled at once if `cancel` came first). */
   materialize(source: Blueprint): unknown {
-    return this.logic.materializeSub(seq(source, this.sink(), (l) => l));
+    const mat = this.logic.materializeSub(seq(source, this.sink(), (l) => l));
+    this.port.deliverEarlyCancel();
+    return mat;
   }
 
   /**
    * A sink blueprint that is this inlet, to end a sub-stream built elsewhere (e.g. a `SubSourceOutlet` run through
-   * a flow into it: `outlet.materialize(seq(flow, inlet.sink(), Keep.left))`). Materialize it once.
+   * a flow into it: `outlet.materialize(seq(flow, inlet.sink(), Keep.left))`). Materialize it once, and do not
+   * `cancel()` the inlet before that (only `materialize` delivers an early cancel).
    */
   sink(): Blueprint {
     const port = this.port;
@@ -72,7 +75,8 @@ export class SubSinkInlet<T> implements SubPort {
     if (p.closed) return;
     p.closed = true;
     p.pulled = false;
-    p.upstream?.cancel(cause);
+    if (p.upstream) p.upstream.cancel(cause);
+    else p.earlyCancel = { cause };
   }
   closeWithStage(failure?: unknown): void {
     this.cancel(failure ?? new NoMoreElementsNeeded());
@@ -85,6 +89,8 @@ class SubInPort<T> implements InPort<T> {
   available = false;
   closed = false;
   element: T | undefined;
+  /** A cancel that came before the sub-stream was materialized, delivered once it runs. */
+  earlyCancel: { readonly cause: unknown } | undefined;
   constructor(
     private readonly logic: GraphStageLogic,
     private readonly name: string,
@@ -93,6 +99,11 @@ class SubInPort<T> implements InPort<T> {
   attachUpstream(upstream: Upstream): void {
     this.upstream = upstream;
     if (this.pulled) upstream.onDemand();
+  }
+  deliverEarlyCancel(): void {
+    const early = this.earlyCancel;
+    this.earlyCancel = undefined;
+    if (early) this.upstream?.cancel(early.cause);
   }
   hasDemand(): boolean {
     return this.pulled && !this.closed;
@@ -144,11 +155,16 @@ export class SubSourceOutlet<T> implements SubPort {
     logic.registerSubPort(this);
   }
 
-  /** Runs this outlet into `sink` and returns the sink's materialized value. */
+  /**
+   * Runs this outlet into `sink` and returns the sink's materialized value. A `complete()`/`fail()` that came
+   * first reaches the sink once it runs.
+   */
   materialize(sink: Blueprint): unknown {
     const port = this.port;
     const source = atom(this.name, () => ({ out: port, mat: undefined }));
-    return this.logic.materializeSub(seq(source, sink, (_l, r) => r));
+    const mat = this.logic.materializeSub(seq(source, sink, (_l, r) => r));
+    port.deliverEarlyTerminal();
+    return mat;
   }
 
   /** Whether the sub-stream has pulled and not been pushed to yet. */
@@ -171,14 +187,16 @@ export class SubSourceOutlet<T> implements SubPort {
     if (p.closed) return;
     p.closed = true;
     p.available = false;
-    p.downstream?.onComplete();
+    if (p.downstream) p.downstream.onComplete();
+    else p.earlyTerminal = { failed: false };
   }
   fail(error: unknown): void {
     const p = this.port;
     if (p.closed) return;
     p.closed = true;
     p.available = false;
-    p.downstream?.onError(error);
+    if (p.downstream) p.downstream.onError(error);
+    else p.earlyTerminal = { failed: true, error };
   }
   closeWithStage(failure?: unknown): void {
     if (failure === undefined) this.complete();
@@ -190,6 +208,8 @@ class SubOutPort<T> implements OutPort<T> {
   downstream: Downstream<T> | undefined;
   available = false;
   closed = false;
+  /** A completion or failure that came before the sub-stream was materialized, delivered once it runs. */
+  earlyTerminal: { readonly failed: false } | { readonly failed: true; readonly error: unknown } | undefined;
   private pullQueued = false;
   constructor(
     private readonly logic: GraphStageLogic,
@@ -197,6 +217,13 @@ class SubOutPort<T> implements OutPort<T> {
   ) {}
   attachDownstream(downstream: Downstream<T>): void {
     this.downstream = downstream;
+  }
+  deliverEarlyTerminal(): void {
+    const early = this.earlyTerminal;
+    this.earlyTerminal = undefined;
+    if (!early || !this.downstream) return;
+    if (early.failed) this.downstream.onError(early.error);
+    else this.downstream.onComplete();
   }
   onDemand(): void {
     if (this.closed || this.available || this.pullQueued) return;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
+import { syncDirectory, writeFileAtomically } from './durable-fs';
 import type { CheckpointSchema, CheckpointStore, Versioned } from './checkpoint-store';
 import { CheckpointCodec } from './document';
 import { CheckpointConflictError } from './errors';
@@ -86,18 +87,8 @@ export class FileCheckpointStore<T> implements CheckpointStore<T> {
   }
 
   private async writeAtomically(file: string, text: string): Promise<void> {
-    const dir = path.dirname(file);
-    await this.prepareDirectory(dir);
-    const temp = `${file}.${process.pid}.tmp`;
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-    await syncDirectory(dir);
+    await this.prepareDirectory(path.dirname(file));
+    await writeFileAtomically(file, text, { temp: `${file}.${process.pid}.tmp`, overwriteTemp: true });
   }
 
   /** Creates `dir` durably (new entries fsynced in their parents) and removes temp files of dead processes, once. */
@@ -133,17 +124,6 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
   } catch (e) {
     if (errorCode(e) === 'ENOENT') return undefined;
     throw e;
-  }
-}
-
-/** Makes a directory's entries (a rename, a new or removed file) durable. Not supported on Windows: skipped. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -53,7 +53,8 @@ describe('BlobLease', () => {
     await waiting;
     expect(standby.isHeld).toBe(true);
     expect(owner.isHeld).toBe(false);
-    expect(acquiredAt! - releasedAt).toBeLessThan(1000); // one retry interval (200 ms) plus request time, not 15 s
+    // One retry interval (200 ms) plus request time, not the 15 s expiry (generous: CI machines can be slow).
+    expect(acquiredAt! - releasedAt).toBeLessThan(5000);
   });
 
   it('renews every third of the duration while held (virtual clock), keeping the lease past its duration', async () => {

@@ -10,18 +10,10 @@ import {
   TransientStreamError,
   type ExceptionHandler,
   type ExceptionHandlerContext,
-  type HostLogger,
 } from 'tributary/hosting';
+import { recordingLogger } from '../fixtures/recording-logger';
 
-const logged: string[] = [];
-const logger: HostLogger = {
-  debug: () => undefined,
-  info: (m) => void logged.push(m),
-  warn: (m) => void logged.push(m),
-  error: (m) => void logged.push(m),
-  child: () => logger,
-  flush: async () => undefined,
-};
+const { logger, logged } = recordingLogger();
 
 function context(failure: unknown, reported: string[] = [], report: (id: string) => Promise<void> = async (id) => void reported.push(id)): ExceptionHandlerContext {
   return { failure, streamId: 'orders', logger, statusReporter: () => ({ reportSchemaMismatch: report }) };

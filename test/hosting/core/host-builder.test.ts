@@ -1,6 +1,7 @@
+import { get } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { Keep, KillSwitches, Sink, Source } from 'tributary';
-import { createHost, type HostBuilder } from 'tributary/hosting';
+import { DrainingControl, Keep, KillSwitches, Sink, Source } from 'tributary';
+import { createHost, createSignalLifetime, type HostBuilder, type HostLifetime } from 'tributary/hosting';
 import { z } from 'zod';
 
 /** A host whose log lines are captured (in-process: `run()` resolves with the exit code and does not exit). */
@@ -49,6 +50,35 @@ describe('createHost', () => {
     expect(seen).toEqual([0, 1, 2]);
     expect(messages()).toEqual(['stream running', 'the stream completed', 'exit code 0']);
     expect(process.listenerCount('SIGTERM')).toBe(0); // the lifetime removed its handlers
+  });
+
+  it('/readyz answers 503 once a stop was requested, while the stream drains (regression: it stayed 200)', async () => {
+    let lifetime!: HostLifetime;
+    let drained!: () => void;
+    const lastSent = new Promise<void>((resolve) => (drained = resolve));
+    let running!: () => void;
+    const started = new Promise<void>((resolve) => (running = resolve));
+    const { builder, messages } = captured(
+      createHost({ name: 'ready', env: { STREAMCONTEXT__SPEC: '{}', STREAMCONTEXT__BACKFILL: 'false' }, argv: [] })
+        .addHealthChecks({ port: 0, host: '127.0.0.1' })
+        .useLifetime((parts) => (lifetime = createSignalLifetime({ ...parts, signals: [] })))
+        .addStreamGraphBuilder(() =>
+          Source.repeat(1)
+            .viaMat(KillSwitches.single(), Keep.right)
+            .mapAsync(1, () => (running(), lastSent)) // the first element's send finishes only when the test says
+            .toMat(Sink.ignore(), DrainingControl.create),
+        ),
+    );
+    const exit = builder.build().run();
+    await started;
+    const port = Number(/port (\d+)/.exec(messages().find((m) => m.startsWith('health checks listening'))!)![1]);
+    const readyz = (): Promise<number> =>
+      new Promise((resolve, reject) => get({ host: '127.0.0.1', port, path: '/readyz' }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject));
+    expect(await readyz()).toBe(200);
+    lifetime.requestStop('test stop');
+    expect(await readyz()).toBe(503); // draining: not ready for new work
+    drained();
+    expect(await exit).toBe(0);
   });
 
   it('fails start-up with one line when no graph builder was added', async () => {

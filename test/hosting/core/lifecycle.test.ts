@@ -90,7 +90,7 @@ describe('lifetime and exit codes on signals', () => {
     await program.waitForLine(/stopping the stream gracefully/);
     const { exit, msAfterSignal } = await signal(program, 'SIGTERM');
     expect(exit.code).toBe(2);
-    expect(msAfterSignal).toBeLessThan(3_000);
+    expect(msAfterSignal).toBeLessThan(10_000); // far below the 20 s drain timeout (generous for slow CI machines)
     const messages = exit.lines.map(messageOf);
     expect(messages).toContain('received SIGTERM again: aborting the stream');
     expect(messages).toContain('the stream was aborted before its drain finished; exit 2 so the run is repeated');
@@ -103,7 +103,7 @@ describe('lifetime and exit codes on signals', () => {
     const { exit, msAfterSignal } = await signal(program, 'SIGTERM');
     expect(exit.code).toBe(2);
     expect(msAfterSignal).toBeGreaterThanOrEqual(600);
-    expect(msAfterSignal).toBeLessThan(5_000);
+    expect(msAfterSignal).toBeLessThan(10_000); // the timeout ended a drain that would hang forever
     expect(exit.lines.map(messageOf)).toContain('the drain did not finish within 600 ms: aborting the stream');
   });
 

@@ -7,19 +7,11 @@ import {
   streamControl,
   TransientStreamError,
   type HostLifetime,
-  type HostLogger,
   type StreamOutcome,
 } from 'tributary/hosting';
+import { recordingLogger } from '../fixtures/recording-logger';
 
-const logged: string[] = [];
-const logger: HostLogger = {
-  debug: () => undefined,
-  info: (m) => void logged.push(m),
-  warn: (m) => void logged.push(m),
-  error: (m) => void logged.push(m),
-  child: () => logger,
-  flush: async () => undefined,
-};
+const { logger, logged } = recordingLogger();
 beforeEach(() => (logged.length = 0));
 
 const endless = () => Source.repeat(1).viaMat(KillSwitches.single(), Keep.right);

@@ -25,6 +25,7 @@ async function fakeApiServer(statuses: number[]): Promise<{ server: Server; port
       const { method = '', url = '', headers } = req;
       seen.push({ method, url, contentType: headers['content-type'], authorization: headers.authorization, body });
       const status = statuses.shift() ?? 200;
+      if (status === 0) return; // never answers (closed with the server)
       res.writeHead(status, { 'content-type': 'application/json' });
       const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'x' } };
       res.end(JSON.stringify(status === 200 ? job : { kind: 'Status', code: status }));
@@ -103,6 +104,24 @@ describe('Kubernetes status reporter', () => {
       expect(api.seen).toHaveLength(2);
       expect(run.lines).toContainEqual(expect.objectContaining({ status: 'warn', attempt: 1, httpStatus: 503 }));
     } finally {
+      api.server.close();
+    }
+  });
+
+  it('an attempt the API server never answers times out and is retried (regression: the job hung)', async () => {
+    const api = await fakeApiServer([0, 0]);
+    try {
+      const run = await runFixture('report-schema-mismatch', {
+        KUBECONFIG: kubeconfig(api.port),
+        FIXTURE_STREAM_ID: 's1',
+        FIXTURE_ATTEMPT_TIMEOUT_MS: '200',
+      });
+      const last = run.lines.at(-1) as { result: string; message: string };
+      expect(last).toEqual({ result: 'ok' }); // the third attempt is answered
+      expect(api.seen).toHaveLength(3);
+      expect(run.lines).toContainEqual(expect.objectContaining({ status: 'warn', attempt: 2 }));
+    } finally {
+      api.server.closeAllConnections();
       api.server.close();
     }
   });

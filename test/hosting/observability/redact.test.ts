@@ -57,6 +57,16 @@ describe('sanitize', () => {
     });
   });
 
+  it('replaces whole objects and arrays under secret-named fields (regression: their inner fields leaked)', () => {
+    // e.g. an Azure named-key credential ({ _name, _key }) logged as a field named "credential"
+    expect(sanitize({ credential: { _name: 'acct', _key: 'c2VjcmV0' }, tokens: ['abc'], password: { value: 'hunter2' }, tokenCount: 5 })).toEqual({
+      credential: '[REDACTED]',
+      tokens: '[REDACTED]',
+      password: '[REDACTED]',
+      tokenCount: 5,
+    });
+  });
+
   it('renders maps, sets, buffers and deep objects', () => {
     const deep = { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } };
     expect(sanitize({ m: new Map([['k', 1]]), s: new Set(['x']), b: Buffer.from('abc'), deep })).toEqual({

@@ -52,6 +52,17 @@ describe('ndjsonFileSink', () => {
     expect(visible()).toEqual(['part-00041.ndjson', 'part-00042.ndjson', 'part-x.ndjson']);
   });
 
+  it('after a crash mid-file, removes the temporary file left behind and writes on (regression: EEXIST on restart)', async () => {
+    // A killed run leaves its open file hidden; the next run numbers on from the visible files, i.e. the same name.
+    writeFileSync(join(dir, 'part-00001.ndjson'), '{"id":1}\n');
+    writeFileSync(join(dir, '.part-00002.ndjson.tmp'), '{"id":2}\n{"id":');
+    writeFileSync(join(dir, '.other-00001.ndjson.tmp'), 'another prefix: not ours');
+    await Source.single([{ id: 2 }]).runWith(ndjsonFileSink({ directory: dir }));
+    expect(visible()).toEqual(['part-00001.ndjson', 'part-00002.ndjson']);
+    expect(lines('part-00002.ndjson')).toEqual(['{"id":2}']);
+    expect(hidden()).toEqual(['.other-00001.ndjson.tmp']);
+  });
+
   it('takes the next batch only after the last one is written, and keeps the open file hidden until complete', async () => {
     const [source, done] = TestSource.probe<number[]>().toMat(ndjsonFileSink({ directory: dir }), Keep.both).run();
     await until(() => source.hasDemand);
