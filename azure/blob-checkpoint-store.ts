@@ -12,7 +12,10 @@ export interface BlobCheckpointStoreOptions<T> extends TimingOptions {
   readonly container: ContainerClient;
   /** Prepended to every blob name, e.g. `checkpoints/` (default none): key `k` is blob `<prefix>k.json`. */
   readonly prefix?: string;
-  /** Create the container on first use if it does not exist (default false: production containers are provisioned). */
+  /**
+   * Create the container on first use if it does not exist — by a save, or by acquiring one of the store's leases
+   * (default false: production containers are provisioned).
+   */
   readonly createContainer?: boolean;
   readonly schema?: CheckpointSchema<T>;
   /** Retries of transient failures (5xx, 408, 429, network errors, time-outs). */
@@ -84,6 +87,7 @@ export class BlobCheckpointStore<T> implements CheckpointStore<T> {
       scheduler: this.timing.scheduler,
       random: this.timing.random,
       retry: this.retry,
+      createContainer: this.createContainer ? () => this.ensureContainer(key) : undefined,
       ...options,
     });
     this.leases.set(key, lease);

@@ -24,6 +24,11 @@ export interface BlobLeaseOptions extends TimingOptions {
   readonly acquireJitter?: number;
   /** Create the blob (empty) if it does not exist, so it can be leased; default true. */
   readonly createBlob?: boolean;
+  /**
+   * Creates the blob's container when acquiring finds none (with `createBlob`); default: a missing container is
+   * an error. `BlobCheckpointStore.lease` passes the store's own when the store has `createContainer: true`.
+   */
+  readonly createContainer?: () => Promise<void>;
   /** The lease id to use; default a random UUID. */
   readonly leaseId?: string;
   /** Retries of transient failures when acquiring and releasing (renewals are retried by the watchdog). */
@@ -60,6 +65,7 @@ export class BlobLease implements Lease {
   private readonly acquireRetryMs: number;
   private readonly acquireJitter: number;
   private readonly createBlob: boolean;
+  private readonly createContainer: (() => Promise<void>) | undefined;
   private readonly listeners = new Set<(error: LeaseLostError) => void>();
   private state: State = 'idle';
   /** Incremented whenever ownership ends, so late renewal responses of an earlier term are ignored. */
@@ -95,6 +101,7 @@ export class BlobLease implements Lease {
     }
     this.acquireJitter = jitter;
     this.createBlob = options.createBlob ?? true;
+    this.createContainer = this.createBlob ? options.createContainer : undefined;
     this.leaseId = options.leaseId ?? randomUUID();
     this.client = blob.getBlobLeaseClient(this.leaseId);
     this.timing = timing(options);
@@ -180,12 +187,17 @@ export class BlobLease implements Lease {
     const sentAt = this.now();
     try {
       await this.caller.call(this.target('acquire lease'), (abortSignal) => this.client.acquireLease(this.durationSeconds, { abortSignal }), {
-        expected: (e) => storageErrorCode(e).status === 409 || (this.createBlob && storageErrorCode(e).code === 'BlobNotFound'),
+        expected: (e) =>
+          storageErrorCode(e).status === 409 ||
+          (this.createBlob && storageErrorCode(e).code === 'BlobNotFound') ||
+          (this.createContainer !== undefined && storageErrorCode(e).code === 'ContainerNotFound'),
         signal: stop,
       });
     } catch (e) {
       if (storageErrorCode(e).status === 409) return false; // held by another owner (or being broken): stand by
-      if (storageErrorCode(e).code !== 'BlobNotFound') throw e;
+      const missingContainer = this.createContainer !== undefined && storageErrorCode(e).code === 'ContainerNotFound';
+      if (storageErrorCode(e).code !== 'BlobNotFound' && !missingContainer) throw e;
+      if (missingContainer) await this.createContainer!();
       await this.createEmptyBlob(stop);
       return this.attemptAcquire(stop);
     }

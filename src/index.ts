@@ -60,6 +60,7 @@ export { InMemoryCheckpointStore } from './state/in-memory-checkpoint-store';
 export { FileCheckpointStore, type FileCheckpointStoreOptions } from './state/file-checkpoint-store';
 export { CheckpointCommitter, type CheckpointCommitterOptions, type PartitionOffsets } from './state/checkpoint-committer';
 export { withLease, type Lease, type LeasedGraph, type WithLeaseOptions } from './state/lease';
+export { leasedGraph } from './state/leased-graph';
 export { MergePreferred, MergePreferredShape } from './graph/junctions/merge-preferred';
 export { MergePrioritized } from './graph/junctions/merge-prioritized';
 export { MergeSorted } from './graph/junctions/merge-sorted';

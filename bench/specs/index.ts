@@ -8,6 +8,7 @@ import { specF } from './f';
 import { specG } from './g';
 import { specQ } from './q';
 import { specR } from './r';
+import { specS } from './s';
 
 /** The suite, in the order it runs. */
-export const SPECS: readonly Spec[] = [specA, specB, specC, specD, specE, specF, specG, specQ, specR];
+export const SPECS: readonly Spec[] = [specA, specB, specC, specD, specE, specF, specG, specQ, specR, specS];

@@ -88,6 +88,7 @@ export class ServiceBusSettlement {
     this.settling ??= op().then(
       () => this.done(outcome),
       (error: unknown) => {
+        console.log('SETTLE ERR', outcome, serviceBusCodeOf(error), (error as Error).message, (error as {retryable?: boolean}).retryable);
         if (LOCK_LOST.has(serviceBusCodeOf(error) ?? '')) return this.done('lockLost');
         this.settling = undefined;
         throw error;

@@ -197,10 +197,10 @@ class ServiceBusSourceLogic extends GraphStageLogic implements BufferStats {
   private openReceiver(): void {
     const client = this.client!;
     const [entity, subscription] = this.options.entity;
-    const common = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: 0 };
+    const receiveOptions = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: 0 };
     const sessions = this.options.sessions;
     if (!sessions) {
-      const options = { ...common, ...(this.options.subQueue ? { subQueueType: this.options.subQueue } : {}) };
+      const options = { ...receiveOptions, ...(this.options.subQueue ? { subQueueType: this.options.subQueue } : {}) };
       this.receiver = subscription === undefined ? client.createReceiver(entity, options) : client.createReceiver(entity, subscription, options);
       this.receive();
       return;
@@ -210,11 +210,11 @@ class ServiceBusSourceLogic extends GraphStageLogic implements BufferStats {
     const accepted =
       subscription === undefined
         ? id === undefined
-          ? client.acceptNextSession(entity, common)
-          : client.acceptSession(entity, id, common)
+          ? client.acceptNextSession(entity, receiveOptions)
+          : client.acceptSession(entity, id, receiveOptions)
         : id === undefined
-          ? client.acceptNextSession(entity, subscription, common)
-          : client.acceptSession(entity, subscription, id, common);
+          ? client.acceptNextSession(entity, subscription, receiveOptions)
+          : client.acceptSession(entity, subscription, id, receiveOptions);
     accepted.then(
       this.getAsyncCallback((receiver: ServiceBusSessionReceiver) => {
         this.opening = false;
@@ -230,6 +230,7 @@ class ServiceBusSourceLogic extends GraphStageLogic implements BufferStats {
       }),
       this.getAsyncCallback((error: unknown) => {
         this.opening = false;
+        if (this.phase !== 'running') return;
         const code = serviceBusCodeOf(error);
         if (id === undefined && (code === 'ServiceTimeout' || code === 'SessionCannotBeLocked')) {
           // No session available right now: look again shortly (not a failure).

@@ -30,12 +30,17 @@ function client(options: ServiceBusClientOptions = {}): ServiceBusClient {
   return c;
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string; retryable?: boolean }> {
+/** The SDK error a call fails with: a ServiceBusError, or (connection refused) a MessagingError. */
+async function errorOf(promise: Promise<unknown>): Promise<{ name: string; code: string; message: string; retryable?: boolean }> {
   try {
     await promise;
   } catch (e) {
-    if (!isServiceBusError(e)) throw e;
-    return { code: e.code, message: e.message, retryable: e.retryable };
+    if (isServiceBusError(e)) return { name: e.name, code: e.code, message: e.message, retryable: e.retryable };
+    if (e instanceof Error && e.name === 'MessagingError') {
+      const { code, retryable } = e as Error & { code: string; retryable?: boolean };
+      return { name: e.name, code, message: e.message, retryable };
+    }
+    throw e;
   }
   throw new Error('expected a ServiceBusError, but the call succeeded');
 }
@@ -106,6 +111,22 @@ describe('connecting', () => {
     const receiveError = await errorOf(c.createReceiver('no-such-queue').receiveMessages(1, { maxWaitTimeInMs: 200 }));
     expect(receiveError.code).toBe('MessagingEntityNotFound');
     expect(broker.putTokens.filter((t) => t.audience.endsWith('/no-such-queue')).map((t) => t.statusCode)).toContain(404);
+  });
+});
+
+describe('entities', () => {
+  test('options are validated, naming the field; names are unique; injected messages reach subscriptions', () => {
+    expect(() => broker.createQueue(uniqueName('bad'), { lockDurationMs: 0 })).toThrow(/lockDurationMs must be .*positive.*got 0/);
+    expect(() => broker.createQueue(uniqueName('bad'), { maxDeliveryCount: 1.5 })).toThrow(/maxDeliveryCount must be a positive integer/);
+    const name = uniqueName('twice');
+    broker.createQueue(name);
+    expect(() => broker.createTopic(name)).toThrow(`entity '${name}' already exists`);
+    expect(() => broker.createSubscription(uniqueName('no-topic'), 's')).toThrow(/does not exist; create it first/);
+    const topic = uniqueName('inject-topic');
+    broker.createTopic(topic).createSubscription(topic, 'sub', { requiresSession: true });
+    expect(() => broker.send(topic, { body: 1, sessionId: 's' })).not.toThrow();
+    expect(broker.messages(`${topic}/Subscriptions/sub`)).toEqual([expect.objectContaining({ body: 1, sessionId: 's' })]);
+    expect(() => broker.faults.serverBusy(0)).toThrow(/faults.serverBusy: n must be a positive integer/);
   });
 });
 
@@ -264,6 +285,7 @@ describe('receiving (peek-lock)', () => {
     const [m] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
     const before = m!.lockedUntilUtc!.getTime();
     const renewed = await receiver.renewMessageLock(m!);
+    expect(broker.managementRequests.filter((r) => r.entity === queue).map((r) => r.operation)).toEqual(['com.microsoft:renew-lock']);
     expect(renewed.getTime()).toBeGreaterThanOrEqual(before);
     expect(renewed.getTime()).toBeGreaterThan(Date.now() + 4000);
     await receiver.completeMessage(m!);
@@ -311,6 +333,47 @@ describe('receiving (peek-lock)', () => {
     expect(peeked.map((m) => m.body)).toEqual([0, 1, 2, 3]);
     expect(peeked.every((m) => m.lockToken === undefined)).toBe(true);
     expect(broker.locked(queue)).toBe(1);
+  });
+
+  test('settling after the receive link is gone goes over $management (update-disposition); locks outlive connections', async () => {
+    const queue = uniqueName('mgmt-settle');
+    broker.createQueue(queue);
+    broker.send(queue, { body: 'keep' });
+    broker.send(queue, { body: 'drop' });
+    const receiver = client({ retryOptions: { timeoutInMs: 2000, maxRetries: 2, retryDelayInMs: 20 } }).createReceiver(queue);
+    const [keep, drop] = await receiver.receiveMessages(2, { maxWaitTimeInMs: 2000 });
+    await broker.dropConnections();
+    await eventually(() => expect(broker.openLinks(queue)).toBe(0));
+    expect(broker.locked(queue)).toBe(2); // Service Bus keeps peek-locks until they expire
+    await receiver.completeMessage(keep!);
+    await receiver.deadLetterMessage(drop!, { deadLetterReason: 'r', deadLetterErrorDescription: 'd' });
+    expect(broker.managementRequests.filter((r) => r.entity === queue)).toEqual([
+      { entity: queue, operation: 'com.microsoft:update-disposition', statusCode: 200 },
+      { entity: queue, operation: 'com.microsoft:update-disposition', statusCode: 200 },
+    ]);
+    expect(broker.queueDepth(queue)).toBe(0);
+    expect(broker.deadLetters(queue).map((m) => [m.body, m.deadLetterReason])).toEqual([['drop', 'r']]);
+  });
+
+  test('a deferred message is not redelivered but stays peekable', async () => {
+    const queue = uniqueName('defer');
+    broker.createQueue(queue);
+    broker.send(queue, { body: 'later' });
+    const receiver = client().createReceiver(queue);
+    const [m] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    await receiver.deferMessage(m!);
+    expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 100 })).toEqual([]);
+    const [peeked] = await receiver.peekMessages(1);
+    expect(peeked).toMatchObject({ body: 'later', state: 'deferred' });
+  });
+
+  test('a message sent without id gets a service-assigned one (received() shows the wire: none)', async () => {
+    const queue = uniqueName('noid');
+    broker.createQueue(queue);
+    await client().createSender(queue).sendMessages({ body: 1 });
+    expect(broker.received(queue)[0]!.messageId).toBeUndefined();
+    expect(broker.messages(queue)[0]!.messageId).toMatch(/^[0-9a-f]{32}$/);
+    expect(() => broker.send(uniqueName('nope'), { body: 1 })).toThrow(/no queue or topic/);
   });
 
   test('receive-and-delete removes messages as they are delivered', async () => {
@@ -410,6 +473,19 @@ describe('sessions', () => {
     expect(error.code).toBe('ServiceTimeout');
   });
 
+  test('a client closing while acceptNextSession waits gets its attach answered (nothing left pending)', async () => {
+    const queue = uniqueName('abandoned');
+    broker.createQueue(queue, { requiresSession: true });
+    const c = new ServiceBusClient(broker.connectionString, { retryOptions: { timeoutInMs: 60_000, maxRetries: 0 } });
+    const outcome = c.acceptNextSession(queue).then(() => 'accepted', () => 'failed');
+    await eventually(() => expect(broker.attaches.some((a) => a.address === queue && a.role === 'receiver')).toBe(true));
+    const started = Date.now();
+    await c.close();
+    expect(await outcome).toBe('failed');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(broker.openLinks(queue)).toBe(0);
+  });
+
   test('an expired session lock detaches the receiver and frees the session', async () => {
     const queue = uniqueName('session-expiry');
     broker.createQueue(queue, { requiresSession: true, lockDurationMs: 200 });
@@ -435,6 +511,18 @@ describe('fault injection', () => {
     expect((await errorOf(sender.sendMessages({ body: 1 }))).code).toBe('UnauthorizedAccess');
     await sender.sendMessages({ body: 2 });
     expect(broker.received(queue).map((m) => m.body)).toEqual([2]);
+  });
+
+  test('refusePutToken(predicate) refuses only matching audiences (here: $management)', async () => {
+    const queue = uniqueName('refuse-mgmt');
+    broker.createQueue(queue);
+    broker.faults.refusePutToken((audience) => audience.endsWith('/$management'));
+    const c = client({ retryOptions: { timeoutInMs: 2000, maxRetries: 0 } });
+    await c.createSender(queue).sendMessages({ body: 1 });
+    expect((await errorOf(c.createReceiver(queue).peekMessages(1))).code).toBe('UnauthorizedAccess');
+    expect(broker.putTokens.filter((t) => t.audience.includes(queue)).map((t) => [t.audience.replace(broker.endpoint, ''), t.statusCode])).toEqual([
+      [queue, 202], [`${queue}/$management`, 401],
+    ]);
   });
 
   test('serverBusy(n): sends are rejected with com.microsoft:server-busy → ServiceBusy (retryable)', async () => {
@@ -537,5 +625,29 @@ describe('restart', () => {
     expect(broker.acceptedConnections).toBeGreaterThan(connectionsBefore);
     const got = await c.createReceiver(queue).receiveMessages(2, { maxWaitTimeInMs: 2000 });
     expect(got.map((m) => m.body)).toEqual(['before', 'after']);
+  });
+
+  test('a client closed right after a restart, without another operation, closes', async () => {
+    const queue = uniqueName('restart-close');
+    broker.createQueue(queue);
+    const c = new ServiceBusClient(broker.connectionString);
+    await c.createSender(queue).sendMessages({ body: 1 });
+    await broker.restart();
+    await c.close(); // would hang if the SDK had not seen the disconnect yet (see letClientsNotice)
+  });
+
+  test('with no broker listening the SDK fails at once with ECONNREFUSED (GeneralError), even with retries', async () => {
+    const gone = await ServiceBusTestBroker.start();
+    gone.createQueue('q');
+    const c = new ServiceBusClient(gone.connectionString, { retryOptions: { timeoutInMs: 2000, maxRetries: 3, retryDelayInMs: 20 } });
+    clients.push(c);
+    const sender = c.createSender('q');
+    await sender.sendMessages({ body: 1 });
+    await gone.stop();
+    const started = Date.now();
+    const error = await errorOf(sender.sendMessages({ body: 2 }));
+    expect(error).toMatchObject({ name: 'MessagingError', code: 'GeneralError', retryable: false }); // not a ServiceBusError
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

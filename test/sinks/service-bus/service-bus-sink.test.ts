@@ -78,7 +78,7 @@ describe('ServiceBusSink: batching', () => {
   it('fills size-aware batches (createMessageBatch/tryAddMessage), in order, with the default message shape', async () => {
     const q = queue();
     const items = rows(600, 1000);
-    const { summary, acks } = await run(items, sink({ entity: q }));
+    const { summary, acks } = await run(items, sink({ entity: q, maxBatchDelayMs: 10_000 })); // only size closes batches here
 
     const received = broker.received(q);
     expect(received.map((m) => m.messageId)).toEqual(items.map((r) => r.id));
@@ -124,7 +124,7 @@ describe('ServiceBusSink: batching', () => {
     const even = queue();
     const odd = queue();
     const items = rows(400, 500);
-    const { summary, acks } = await run(items, sink({ entity: (r) => (r.n % 2 === 0 ? even : odd), maxBatchMessages: 50 }));
+    const { summary, acks } = await run(items, sink({ entity: (r) => (r.n % 2 === 0 ? even : odd), maxBatchMessages: 50, maxBatchDelayMs: 10_000 }));
     expect(broker.received(even).map((m) => m.messageId)).toEqual(items.filter((r) => r.n % 2 === 0).map((r) => r.id));
     expect(broker.received(odd).map((m) => m.messageId)).toEqual(items.filter((r) => r.n % 2 === 1).map((r) => r.id));
     expect(summary.entities).toEqual({ [even]: { messages: 200, batches: 4 }, [odd]: { messages: 200, batches: 4 } });

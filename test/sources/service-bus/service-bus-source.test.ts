@@ -33,6 +33,11 @@ function source(entity: { queue: string } | { topic: string; subscription: strin
 }
 
 const commitFast = { maxBatch: 5, maxIntervalMs: 10 };
+/**
+ * A session accept still pending when the client closes leaves rhea-promise's attach timer (the operation timeout)
+ * running: keep it short so the test process exits promptly.
+ */
+const shortAccept = { clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 1_000 } } };
 const n = (m: ServiceBusReceivedMessage) => (m.body as { n: number }).n;
 
 describe('ServiceBusSource', () => {
@@ -175,7 +180,7 @@ describe('ServiceBusSource', () => {
   it('with sessions, receives one session at a time, each in order, moving on when a session is idle', async () => {
     const q = queue({ requiresSession: true });
     for (let i = 0; i < 12; i++) broker.send(q, { body: { n: i }, messageId: `m${i}`, sessionId: `s${i % 3}` });
-    const [control, out] = source({ queue: q }, { sessions: { idleTimeoutMs: 100 }, completeAfterIdleMs: 1_000 })
+    const [control, out] = source({ queue: q }, { sessions: { idleTimeoutMs: 100 }, completeAfterIdleMs: 1_000, ...shortAccept })
       .asSource()
       .alsoTo(Committer.sinkWithContext(ServiceBusSource.committable, commitFast))
       .map(([m, s]) => [s.sessionId, n(m)] as const)
@@ -197,7 +202,7 @@ describe('ServiceBusSource', () => {
   it('with a session id, receives only that session', async () => {
     const q = queue({ requiresSession: true });
     for (let i = 0; i < 6; i++) broker.send(q, { body: { n: i }, sessionId: i % 2 === 0 ? 'even' : 'odd' });
-    const [control, out] = source({ queue: q }, { sessions: { sessionId: 'odd' } })
+    const [control, out] = source({ queue: q }, { sessions: { sessionId: 'odd' }, ...shortAccept })
       .asSource()
       .alsoTo(Committer.sinkWithContext(ServiceBusSource.committable, commitFast))
       .map(([m]) => n(m))
@@ -241,6 +246,25 @@ describe('ServiceBusSource', () => {
     expect(stats.completed + stats.abandoned).toBe(stats.received);
     expect(broker.locked(q)).toBe(0);
     expect(broker.queueDepth(q)).toBe(40 - stats.completed);
+  });
+
+  it('survives a broker restart while receiving: every message is completed, redeliveries allowed', async () => {
+    const q = queue({}, 30);
+    const seen = new Set<number>();
+    let restarted: Promise<void> | undefined;
+    const [control, done] = source({ queue: q }, { maxMessages: 5, completeAfterIdleMs: 500, retry: { minBackoffMs: 10, maxBackoffMs: 50 }, clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 1_000 } } })
+      .map((m) => {
+        seen.add(n(m));
+        if (seen.size === 10 && !restarted) restarted = broker.restart();
+        return m;
+      })
+      .toMat(Committer.sinkWithContext(ServiceBusSource.committable, commitFast), Keep.both)
+      .run();
+    await done;
+    await control.closed;
+    await restarted;
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    await eventually(() => expect(broker.queueDepth(q)).toBe(0), 10_000); // locks of the dropped connection expire or were completed
   });
 
   it('fails fast, naming the entity, when it does not exist', async () => {

@@ -21,8 +21,6 @@ export class DeliveryLink {
   private readonly tokens = new WeakMap<Delivery, string>();
   private readonly unsubscribe: () => void;
   private closed = false;
-  /** Messages delivered over this link (for tests asserting on outstanding deliveries). */
-  delivered = 0;
 
   constructor(
     readonly sender: Sender,
@@ -59,7 +57,6 @@ export class DeliveryLink {
         ? this.sender.send(delivery.message)
         : this.sender.send(delivery.message, delivery.deliveryTag);
       if (delivery.lockToken !== undefined) this.tokens.set(sent, delivery.lockToken);
-      this.delivered++;
     }
     if (draining(this.sender)) answerDrain(this.sender);
   }

@@ -1,4 +1,5 @@
 /** Fault injection of the Service Bus test broker: armed by tests, consumed by the broker as traffic arrives. */
+import { requireDuration, requirePositiveInt } from '../../../src/core/validate';
 import type { BrokerError } from './types';
 
 /** What happens to one producer transfer instead of normal acceptance. */
@@ -67,8 +68,7 @@ export class BrokerFaults {
    * @example broker.faults.delayDispositionsMs(5000)
    */
   delayDispositionsMs(ms: number): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`delayDispositionsMs: ms must be >= 0, got ${String(ms)}`);
-    this.dispositionDelayMs = ms;
+    this.dispositionDelayMs = requireDuration('faults.delayDispositionsMs', 'ms', ms);
     return this;
   }
 
@@ -127,6 +127,5 @@ export class BrokerFaults {
 export const SERVER_BUSY: BrokerError = { condition: 'com.microsoft:server-busy', description: SERVER_BUSY_DESCRIPTION };
 
 function requireCount(op: string, n: number): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${op}: n must be a positive integer, got ${String(n)}`);
-  return n;
+  return requirePositiveInt(`faults.${op}`, 'n', n);
 }

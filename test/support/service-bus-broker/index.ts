@@ -6,8 +6,9 @@
  * broker.createQueue('orders');
  * const client = new ServiceBusClient(broker.connectionString);
  */
-export { ServiceBusTestBroker, type AttachRecord, type PutTokenRecord } from './broker';
+export { ServiceBusTestBroker } from './broker';
 export { BrokerFaults, type SendFault } from './faults';
 export type {
-  BrokerError, BrokerOptions, InjectedMessage, QueueOptions, ReceivedMessage, StoredMessageView, SubscriptionOptions, TopicOptions,
+  AttachRecord, BrokerError, BrokerOptions, InjectedMessage, ManagementRecord, PutTokenRecord, QueueOptions, ReceivedMessage,
+  StoredMessageView, SubscriptionOptions, TopicOptions,
 } from './types';

@@ -4,8 +4,8 @@
  * session lock per session id, session state, per-session order).
  */
 import type { Message } from 'rhea';
-import { amqpLong, newLockToken } from './codec';
-import type { BrokerError } from './types';
+import { amqpLong, decodeBody, newLockToken, optionalString } from './codec';
+import type { BrokerError, StoredMessageView } from './types';
 
 /** Who holds a lock: one receiver link (or, for locks taken over `$management`, nobody in particular). */
 export interface LockOwner {
@@ -396,4 +396,21 @@ export class MessageStore {
     for (const record of this.sessions.values()) if (record.timer !== undefined) clearTimeout(record.timer);
     this.deadLetterQueue?.close();
   }
+}
+
+/** How tests see a stored message. */
+export function viewOf(stored: StoredMessage): StoredMessageView {
+  const props = { ...((stored.amqp.application_properties ?? {}) as Record<string, unknown>), ...stored.extraProperties };
+  return {
+    sequenceNumber: stored.sequenceNumber,
+    body: decodeBody(stored.amqp.body),
+    messageId: optionalString(stored.amqp.message_id),
+    sessionId: stored.sessionId,
+    subject: optionalString(stored.amqp.subject),
+    applicationProperties: props,
+    deliveryCount: stored.deliveryCount,
+    locked: stored.lock !== undefined,
+    deadLetterReason: props['DeadLetterReason'] as string | undefined,
+    deadLetterErrorDescription: props['DeadLetterErrorDescription'] as string | undefined,
+  };
 }

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { decodeBody, optionalString } from './codec';
-import { MessageStore } from './message-store';
+import { requirePositiveDuration, requirePositiveInt } from '../../../src/core/validate';
+import { MessageStore, type StoreSettings } from './message-store';
 import type { QueueOptions, ReceivedMessage, SubscriptionOptions, TopicOptions } from './types';
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 10 * 60_000;
@@ -29,7 +30,7 @@ class DuplicateDetector {
 }
 
 /** Something producers send to: a queue or a topic. */
-interface SendTarget {
+export interface SendTarget {
   readonly name: string;
   readonly requiresSession: boolean;
   readonly duplicates: DuplicateDetector | undefined;
@@ -177,24 +178,19 @@ export class Namespace {
   }
 }
 
-function storeSettings(options: QueueOptions | SubscriptionOptions): ConstructorParameters<typeof MessageStore>[1] {
+function storeSettings(options: QueueOptions | SubscriptionOptions): StoreSettings {
+  const op = 'ServiceBusTestBroker.createQueue/createSubscription';
   return {
     requiresSession: options.requiresSession === true,
-    maxDeliveryCount: positive('maxDeliveryCount', options.maxDeliveryCount ?? DEFAULT_MAX_DELIVERY_COUNT),
-    lockDurationMs: positive('lockDurationMs', options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS),
+    maxDeliveryCount: requirePositiveInt(op, 'maxDeliveryCount', options.maxDeliveryCount ?? DEFAULT_MAX_DELIVERY_COUNT),
+    lockDurationMs: requirePositiveDuration(op, 'lockDurationMs', options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS),
   };
 }
 
 function duplicateDetector(options: QueueOptions | TopicOptions): DuplicateDetector | undefined {
   if (options.requiresDuplicateDetection !== true) return undefined;
-  return new DuplicateDetector(positive('duplicateDetectionWindowMs', options.duplicateDetectionWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS));
-}
-
-function positive(field: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${field} must be a positive number, got ${String(value)}`);
-  }
-  return value;
+  const windowMs = options.duplicateDetectionWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
+  return new DuplicateDetector(requirePositiveDuration('ServiceBusTestBroker.createQueue/createTopic', 'duplicateDetectionWindowMs', windowMs));
 }
 
 function receivedRecord(amqp: Message, batchTransferId: number, sequenceNumber: number | undefined, duplicate: boolean): ReceivedMessage {

@@ -90,3 +90,40 @@ export interface BrokerError {
   readonly condition: string;
   readonly description: string;
 }
+
+/** One link the broker saw attach, for wire-level assertions. */
+export interface AttachRecord {
+  /** `sender` = the client sends on it (a producer, or a request link); `receiver` = the client receives. */
+  readonly role: 'sender' | 'receiver';
+  readonly name: string;
+  readonly address: string;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly sndSettleMode: number | undefined;
+  readonly rcvSettleMode: number | undefined;
+  /** The session filter the client asked for: a session id, null (next available), or undefined (none). */
+  readonly sessionFilter: string | null | undefined;
+}
+
+/** One `$management` request. */
+export interface ManagementRecord {
+  readonly entity: string;
+  /** E.g. `com.microsoft:renew-lock`. */
+  readonly operation: string;
+  readonly statusCode: number;
+}
+
+/** One put-token request. */
+export interface PutTokenRecord {
+  readonly audience: string;
+  readonly tokenType: string;
+  readonly statusCode: number;
+}
+
+/** Everything the broker records about traffic other than messages. */
+export interface BrokerRecords {
+  readonly attaches: AttachRecord[];
+  readonly putTokens: PutTokenRecord[];
+  readonly managementRequests: ManagementRecord[];
+  /** Per entity path (lower case): the most credit one receiver link held at once. */
+  readonly creditHighWater: Map<string, number>;
+}

@@ -12,8 +12,8 @@ import {
 import { BlobCheckpointStore } from 'tributary/azure';
 import { ServiceBusSink } from 'tributary/sinks/service-bus';
 import { ServiceBusSource } from 'tributary/sources/service-bus';
-import { freshContainer } from '../support/azurite';
-import { ServiceBusTestBroker } from '../support/service-bus-broker';
+import { freshContainer } from '../../support/azurite';
+import { ServiceBusTestBroker } from '../../support/service-bus-broker';
 
 /**
  * The whole path against the test broker and Azurite: a source with offsets → ServiceBusSink → committer into a
@@ -64,7 +64,7 @@ async function job(store: BlobCheckpointStore<Doc>, onAck: (c: Change) => void) 
   const control = Source.from(ALL.filter((c) => c.seq > (start?.offsets[c.table]?.seq ?? 0)))
     .viaMat(KillSwitches.single(), Keep.right)
     .asSourceWithContext((c) => c)
-    .via(bus.flowWithContext())
+    .via(bus.flowWithContext<Change>())
     .map((c) => (onAck(c), c))
     .toMat(Committer.sinkWithContext(committable, { maxBatch: 10, maxIntervalMs: 20 }), DrainingControl.create)
     .run();
