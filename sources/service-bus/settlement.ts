@@ -4,9 +4,12 @@
  */
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
 import type { Committable } from 'tributary';
-import { serviceBusCodeOf } from '../../azure/service-bus/errors';
+import { isRetryableServiceBusError, serviceBusCodeOf } from '../../azure/service-bus/errors';
 
-/** How a message was settled. `lockLost`: its lock expired first (the service redelivers it). */
+/**
+ * How a message was settled. `lockLost`: its lock expired first, or the connection that held it dropped and the
+ * settlement could not get through (after the SDK's retries) — either way the service redelivers the message.
+ */
 export type SettlementOutcome = 'completed' | 'abandoned' | 'deadLettered' | 'lockLost';
 
 /** Counts of what happened to the received messages. */
@@ -22,6 +25,15 @@ export interface SettlementStats {
 }
 
 const LOCK_LOST = new Set(['MessageLockLost', 'SessionLockLost']);
+
+/**
+ * Whether a failed settlement leaves the message to be redelivered anyway: its lock is lost, or the link holding it
+ * is unreachable (a dropped connection, a timeout after the SDK's retries). At-least-once holds, so such a failure
+ * does not fail the stream.
+ */
+function lockGone(error: unknown): boolean {
+  return LOCK_LOST.has(serviceBusCodeOf(error) ?? '') || isRetryableServiceBusError(error);
+}
 
 /**
  * The context of a received message: settles it with the receiver that received it. Each method settles at most
@@ -66,7 +78,11 @@ export class ServiceBusSettlement {
     return this._outcome;
   }
 
-  /** Removes the message from the entity (call after it was processed; the committer does, through `committable`). */
+  /**
+   * Removes the message from the entity (call after it was processed; the committer does, through `committable`).
+   * Rejects only on errors that leave the message locked for good (e.g. `UnauthorizedAccess`); a lost lock or an
+   * unreachable link resolves with `outcome` `lockLost` (the message comes back).
+   */
   complete(): Promise<void> {
     return this.settle('completed', () => this.receiver.completeMessage(this.message));
   }
@@ -88,8 +104,7 @@ export class ServiceBusSettlement {
     this.settling ??= op().then(
       () => this.done(outcome),
       (error: unknown) => {
-        console.log('SETTLE ERR', outcome, serviceBusCodeOf(error), (error as Error).message, (error as {retryable?: boolean}).retryable);
-        if (LOCK_LOST.has(serviceBusCodeOf(error) ?? '')) return this.done('lockLost');
+        if (lockGone(error)) return this.done('lockLost');
         this.settling = undefined;
         throw error;
       },

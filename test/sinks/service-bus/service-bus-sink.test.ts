@@ -1,4 +1,5 @@
 import { Keep, KillSwitches, Sink, Source, StageFailure, type BufferStats, type StageObserver } from 'tributary';
+import { streamErrorKind } from 'tributary/hosting';
 import { TestClock, TestSink, TestSource } from 'tributary/testing';
 import {
   CLAIM_CHECK_PROPERTY,
@@ -255,6 +256,7 @@ describe('ServiceBusSink: acknowledgements and errors', () => {
     expect(error).toMatchObject({ code, entity: q, attempts: 1, transient: false });
     expect(error.message).toContain(`'${q}'`);
     expect(error.message).toMatch(remedy);
+    expect(streamErrorKind(error)).toBeUndefined(); // not transient: the host exits 1
     expect(acks).toEqual([]);
   });
 
@@ -269,6 +271,7 @@ describe('ServiceBusSink: acknowledgements and errors', () => {
     broker.faults.serverBusy(10, 'reject');
     const cause = await failureOf(run(rows(3), sink({ entity: q, retry: { minBackoffMs: 1, maxBackoffMs: 2, maxRetries: 2 } })));
     expect(cause).toMatchObject({ code: 'ServiceBusy', attempts: 3, transient: true });
+    expect(streamErrorKind(cause)).toBe('transient'); // the host exits 2: restart me
   });
 
   it('loses nothing when the broker restarts mid-stream (duplicates of unacknowledged resends are dropped by id)', async () => {

@@ -248,11 +248,11 @@ describe('ServiceBusSource', () => {
     expect(broker.queueDepth(q)).toBe(40 - stats.completed);
   });
 
-  it('survives a broker restart while receiving: every message is completed, redeliveries allowed', async () => {
+  it('survives a broker restart while receiving: nothing is lost (settlements cut off by the drop are redelivered)', async () => {
     const q = queue({}, 30);
     const seen = new Set<number>();
     let restarted: Promise<void> | undefined;
-    const [control, done] = source({ queue: q }, { maxMessages: 5, completeAfterIdleMs: 500, retry: { minBackoffMs: 10, maxBackoffMs: 50 }, clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 1_000 } } })
+    const [control, done] = source({ queue: q }, { maxMessages: 5, completeAfterIdleMs: 1_500, retry: { minBackoffMs: 10, maxBackoffMs: 50 }, clientOptions: { retryOptions: { maxRetries: 0, timeoutInMs: 1_000 } } })
       .map((m) => {
         seen.add(n(m));
         if (seen.size === 10 && !restarted) restarted = broker.restart();
@@ -264,7 +264,10 @@ describe('ServiceBusSource', () => {
     await control.closed;
     await restarted;
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
-    await eventually(() => expect(broker.queueDepth(q)).toBe(0), 10_000); // locks of the dropped connection expire or were completed
+    // Messages whose completion could not get through (their link dropped) stay in the queue to be redelivered.
+    const { completed, lockLost } = control.stats();
+    expect(completed + lockLost).toBeGreaterThanOrEqual(30);
+    expect(broker.queueDepth(q)).toBe(lockLost);
   });
 
   it('fails fast, naming the entity, when it does not exist', async () => {
