@@ -15,7 +15,15 @@ import { Committer, DrainingControl, FlowWithContext, Keep, leasedGraph } from '
 import { BlobCheckpointStore, blobContainer } from 'tributary/azure';
 import { createHost } from 'tributary/hosting';
 import { ServiceBusSink, type ServiceBusSinkSummary } from 'tributary/sinks/service-bus';
-import { hostCdcObserver, SqlServerCdcSource, type CdcCheckpoint, type CdcControl, type CdcOffset, type ChangeEvent } from 'tributary/sources/sql-server-cdc';
+import {
+  hostCdcObserver,
+  SqlServerCdcSource,
+  type CdcCheckpoint,
+  type CdcControl,
+  type CdcObserver,
+  type CdcOffset,
+  type ChangeEvent,
+} from 'tributary/sources/sql-server-cdc';
 import { changeEntity, changeMessage } from './messages';
 import { SECRETS, SqlServerCdcStreamSpec } from './spec';
 
@@ -48,8 +56,8 @@ void createHost({ name: 'sqlserver-cdc-to-servicebus' })
 
     return leasedGraph(lease, () => {
       logger.info('lease acquired: streaming', { database: spec.database, mode: ctx.isBackfilling ? 'backfill' : 'stream' });
-      let source: CdcControl | undefined;
       const observer = hostCdcObserver(logger, metrics);
+      const backfill = ctx.isBackfilling ? endingWithSnapshot(ctx.backfillId, observer) : undefined;
       const cdc = SqlServerCdcSource.create({
         connection: sql,
         database: spec.database,
@@ -60,14 +68,7 @@ void createHost({ name: 'sqlserver-cdc-to-servicebus' })
         checkpointKey: ctx.streamId,
         lease,
         backfill: ctx.isBackfilling ? { id: ctx.backfillId } : false,
-        observer: {
-          ...observer,
-          onNotification(n) {
-            observer.onNotification?.(n);
-            // A backfill ends with its snapshot: stopping the source drains what was read, then the job exits 0.
-            if (ctx.isBackfilling && n.kind === 'snapshot-completed') source?.shutdown();
-          },
-        },
+        observer: backfill?.observer ?? observer,
       });
       const bus = ServiceBusSink.create<ChangeEvent>({
         connection: serviceBus,
@@ -83,16 +84,36 @@ void createHost({ name: 'sqlserver-cdc-to-servicebus' })
       return cdc
         .via(transforms)
         .viaMat(bus.flowWithContext<CdcOffset>(), Keep.both)
-        .toMat(Committer.sinkWithContext(cdc.committable, COMMIT), ([control, sent], committed) => {
-          source = control;
-          if (ctx.isBackfilling) void control.started.then(({ checkpoint }) => {
-            // Restarted after this backfill's snapshot had completed: nothing left to do.
-            const snapshot = checkpoint?.snapshot;
-            if (ctx.backfillId !== undefined && snapshot?.id === ctx.backfillId && snapshot.status === 'done') control.shutdown();
-          }, () => undefined);
-          return DrainingControl.create(control, Promise.all([sent, committed]).then(([summary]) => report(summary)));
+        .toMat(Committer.sinkWithContext(cdc.committable, COMMIT), ([source, sent], committed) => {
+          backfill?.watch(source);
+          return DrainingControl.create(source, Promise.all([sent, committed]).then(([summary]) => report(summary)));
         });
     });
   })
   .build()
   .runAndExit();
+
+/**
+ * A backfill ends with its snapshot: once the snapshot was read — or at once, when a restarted backfill finds its
+ * snapshot already complete — the source stops, which drains what was read (sent, then checkpointed), and the
+ * host exits 0 (the stream completed by itself).
+ */
+function endingWithSnapshot(backfillId: string | undefined, observer: CdcObserver): { observer: CdcObserver; watch(source: CdcControl): void } {
+  let running: CdcControl | undefined;
+  return {
+    observer: {
+      ...observer,
+      onNotification(n) {
+        observer.onNotification?.(n);
+        if (n.kind === 'snapshot-completed') running?.shutdown();
+      },
+    },
+    watch(source) {
+      running = source;
+      void source.started.then(({ checkpoint }) => {
+        const snapshot = checkpoint?.snapshot;
+        if (backfillId !== undefined && snapshot?.id === backfillId && snapshot.status === 'done') source.shutdown();
+      }, () => undefined);
+    },
+  };
+}
