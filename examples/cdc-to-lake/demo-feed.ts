@@ -5,6 +5,7 @@
  * log position.
  */
 import type { ChangeEventLike, ColumnDef } from 'tributary/flows/arrow';
+import { seededRandom } from '../shared/seeded-random';
 
 /** The columns of each demo table (what the CDC source reads from `cdc.captured_columns`). */
 export const TABLE_COLUMNS: Readonly<Record<string, readonly ColumnDef[]>> = {
@@ -33,22 +34,11 @@ const STATUSES = ['placed', 'paid', 'shipped', 'delivered'] as const;
 const NAMES = ['Ada', 'Bjørn', 'Chloé', 'Dmitri', 'Eun-ji', 'Fatima', 'Gustav', 'Håkon'] as const;
 const EPOCH = Date.UTC(2024, 0, 1);
 
-/** mulberry32: a small seeded PRNG (deterministic demo data). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const lsnOf = (position: number): string => `0x${position.toString(16).toUpperCase().padStart(20, '0')}`;
 
 /** The changes at log positions `from + 1 … count` (`count` may be `Infinity`). */
 export function* changesAfter(from: number, count: number): Generator<DemoChange> {
-  const next = random(7);
+  const next = seededRandom(7);
   const orders = new Map<number, { customer_id: string; status: number; amount: string; currency: string; placed_at: string }>();
   let nextOrder = 1;
   let position = 0;

@@ -2,6 +2,7 @@
  * A deterministic change feed of an `orders` table, as a change-data-capture source would deliver it: orders are
  * placed, then paid, shipped, delivered or cancelled. The same seed always gives the same changes.
  */
+import { seededRandom } from '../shared/seeded-random';
 
 export type OrderStatus = 'placed' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
 
@@ -33,20 +34,9 @@ const NEXT: Readonly<Record<OrderStatus, OrderStatus | undefined>> = {
 const CURRENCIES = ['EUR', 'USD', 'NOK'] as const;
 const EPOCH = Date.UTC(2024, 0, 1);
 
-/** A small seeded PRNG (mulberry32): deterministic, good enough for demo data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` changes (endless when `count` is `Infinity`), starting at log position 1. */
 export function* orderChanges(count: number, seed = 42): Generator<OrderChange> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const open = new Map<number, Order>(); // orders not yet delivered or cancelled, bounded below
   let nextOrderId = 1;
   for (let lsn = 1; lsn <= count; lsn++) {
